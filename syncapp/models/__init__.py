@@ -1,0 +1,25 @@
+"""The mirror of the LogiKal project centre, its sync configuration and its records."""
+
+from .config import ObjectSyncConfig, ObjectType
+from .mirror import Directory, Elevation, Phase, Project
+from .partslist import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
+from .runs import SchedulerTick, SyncRun
+from .sessions import UpstreamRequestCount, UpstreamSessionLease
+
+__all__ = [
+    "Directory",
+    "Elevation",
+    "ObjectSyncConfig",
+    "ObjectType",
+    "PartsList",
+    "PartsListArticle",
+    "PartsListGlass",
+    "PartsListProfile",
+    "PartsListUValue",
+    "Phase",
+    "Project",
+    "SchedulerTick",
+    "SyncRun",
+    "UpstreamRequestCount",
+    "UpstreamSessionLease",
+]

@@ -1,0 +1,128 @@
+"""Per-type sync configuration, edited by staff in the admin."""
+
+from django.db import models
+from django.db.models import F, Q
+
+
+class ObjectType(models.TextChoices):
+    DIRECTORY = "directory", "Directory"
+    PROJECT = "project", "Project"
+    PHASE = "phase", "Phase"
+    ELEVATION = "elevation", "Elevation"
+    PARTS_LIST = "parts_list", "Parts list"
+
+
+# Dependency order, parents first. Index = depth in the tree.
+TYPE_ORDER = [
+    ObjectType.DIRECTORY,
+    ObjectType.PROJECT,
+    ObjectType.PHASE,
+    ObjectType.ELEVATION,
+    ObjectType.PARTS_LIST,
+]
+
+# The defaults of DESIGN.md section 3; the data migration and `restore_defaults` use them.
+DEFAULT_CONFIGS = {
+    ObjectType.DIRECTORY: {"interval_minutes": 60, "staleness_minutes": 120, "priority": 40},
+    ObjectType.PROJECT: {"interval_minutes": 30, "staleness_minutes": 60, "priority": 30},
+    ObjectType.PHASE: {"interval_minutes": 15, "staleness_minutes": 30, "priority": 20},
+    ObjectType.ELEVATION: {"interval_minutes": 15, "staleness_minutes": 30, "priority": 20},
+    ObjectType.PARTS_LIST: {"interval_minutes": 15, "staleness_minutes": 30, "priority": 10},
+}
+
+MAX_INTERVAL_MINUTES = 7 * 24 * 60  # a week: anything longer is a typo, not a schedule
+MAX_STALENESS_MINUTES = 30 * 24 * 60
+
+
+class ObjectSyncConfigQuerySet(models.QuerySet):
+    def as_map(self) -> dict[str, "ObjectSyncConfig"]:
+        """All configs keyed by type, with unsaved defaults for any missing row."""
+        configs = {config.object_type: config for config in self}
+        for object_type, values in DEFAULT_CONFIGS.items():
+            configs.setdefault(object_type, ObjectSyncConfig(object_type=object_type, **values))
+        return configs
+
+
+class ObjectSyncConfig(models.Model):
+    object_type = models.CharField(
+        "object type", max_length=20, choices=ObjectType.choices, unique=True,
+        help_text="Which kind of mirrored object these settings govern.",
+    )
+    enabled = models.BooleanField(
+        "enabled", default=True,
+        help_text="When off, the scheduler plans no syncs of this type; forced syncs still run.",
+    )
+    interval_minutes = models.PositiveIntegerField(
+        "sync interval (minutes)",
+        help_text="Every object of this type is re-verified against LogiKal at least this often.",
+    )
+    staleness_minutes = models.PositiveIntegerField(
+        "staleness threshold (minutes)",
+        help_text="An object not verified for this long counts as stale (dashboard, metrics, sync_status). "
+        "Must be at least the interval.",
+    )
+    priority = models.SmallIntegerField(
+        "priority", default=0,
+        help_text="Job priority; higher runs first. Parents should outrank children so a backlog drains top-down.",
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        "max attempts", default=5,
+        help_text="How many times a failing sync job is tried before it is recorded as failed.",
+    )
+    retry_base_seconds = models.PositiveIntegerField(
+        "retry base delay (seconds)", default=10,
+        help_text="First retry delay; each further retry doubles it, with jitter.",
+    )
+    retry_max_seconds = models.PositiveIntegerField(
+        "retry delay cap (seconds)", default=600,
+        help_text="Retry delays never exceed this.",
+    )
+    cascade = models.BooleanField(
+        "cascade to children", default=True,
+        help_text="After a sync, queue the children it found changed or due.",
+    )
+    trust_changed_date = models.BooleanField(
+        "trust unchanged changedDate", default=False,
+        help_text="Projects only: an unchanged project changedDate counts as proof that its phases and "
+        "elevations are unchanged, so they are not listed. Unverified upstream behaviour; off is safe.",
+    )
+    updated_at = models.DateTimeField("updated", auto_now=True)
+
+    objects = ObjectSyncConfigQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "sync configuration"
+        verbose_name_plural = "sync configurations"
+        ordering = ["-priority", "object_type"]
+        constraints = [
+            models.CheckConstraint(
+                name="syncconfig_interval_at_least_1_min",
+                condition=Q(interval_minutes__gte=1) & Q(interval_minutes__lte=MAX_INTERVAL_MINUTES),
+                violation_error_message=f"The interval must be between 1 and {MAX_INTERVAL_MINUTES} minutes.",
+            ),
+            models.CheckConstraint(
+                name="syncconfig_staleness_at_least_interval",
+                condition=Q(staleness_minutes__gte=F("interval_minutes"))
+                & Q(staleness_minutes__lte=MAX_STALENESS_MINUTES),
+                violation_error_message="The staleness threshold must be at least the interval "
+                f"and at most {MAX_STALENESS_MINUTES} minutes.",
+            ),
+            models.CheckConstraint(
+                name="syncconfig_priority_range",
+                condition=Q(priority__gte=-100) & Q(priority__lte=100),
+                violation_error_message="The priority must be between -100 and 100.",
+            ),
+            models.CheckConstraint(
+                name="syncconfig_attempts_range",
+                condition=Q(max_attempts__gte=1) & Q(max_attempts__lte=20),
+                violation_error_message="Max attempts must be between 1 and 20.",
+            ),
+            models.CheckConstraint(
+                name="syncconfig_retry_delays_ordered",
+                condition=Q(retry_base_seconds__gte=1) & Q(retry_max_seconds__gte=F("retry_base_seconds")),
+                violation_error_message="The retry cap must be at least the retry base delay (>= 1 s).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_object_type_display()} sync"

@@ -1,0 +1,82 @@
+"""Records of executed work: one SyncRun per sync job, one SchedulerTick per tick."""
+
+from django.db import models
+from django.db.models import F, Q
+
+from .config import ObjectType
+
+
+class Trigger(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    FORCED = "forced", "Forced"
+    CASCADE = "cascade", "Cascade"
+
+
+class Outcome(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCESS = "success", "Success"
+    FAILED = "failed", "Failed"
+    RETRYING = "retrying", "Failed, will retry"
+    SKIPPED = "skipped", "Skipped"
+
+
+class SyncRunQuerySet(models.QuerySet):
+    def failures(self):
+        return self.filter(outcome__in=[Outcome.FAILED, Outcome.RETRYING])
+
+
+class SyncRun(models.Model):
+    object_type = models.CharField("object type", max_length=20, choices=ObjectType.choices)
+    object_id = models.BigIntegerField("object id")
+    object_label = models.CharField("object", max_length=1024, blank=True)
+    trigger = models.CharField("trigger", max_length=10, choices=Trigger.choices)
+    outcome = models.CharField("outcome", max_length=10, choices=Outcome.choices, default=Outcome.RUNNING)
+    job_id = models.BigIntegerField("job id", null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField("attempt", default=1)
+    worker = models.CharField("worker", max_length=255, blank=True)
+    started_at = models.DateTimeField("started", db_index=True)
+    finished_at = models.DateTimeField("finished", null=True, blank=True)
+    duration_ms = models.PositiveIntegerField("duration (ms)", null=True, blank=True)
+    api_calls = models.PositiveIntegerField("API calls", default=0)
+    api_calls_by_endpoint = models.JSONField("API calls by endpoint", default=dict, blank=True)
+    logins = models.PositiveIntegerField("logins", default=0)
+    created = models.PositiveIntegerField("created", default=0)
+    updated = models.PositiveIntegerField("updated", default=0)
+    unchanged = models.PositiveIntegerField("unchanged", default=0)
+    removed = models.PositiveIntegerField("removed", default=0)
+    jobs_deferred = models.PositiveIntegerField("child jobs queued", default=0)
+    error = models.TextField("error", blank=True)
+
+    objects = SyncRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(name="syncrun_object_idx", fields=["object_type", "object_id", "-started_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="syncrun_finished_after_start",
+                condition=Q(finished_at__isnull=True) | Q(finished_at__gte=F("started_at")),
+            ),
+            models.CheckConstraint(
+                name="syncrun_finished_unless_running",
+                condition=Q(outcome="running") | Q(finished_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.object_label} ({self.outcome})"
+
+
+class SchedulerTick(models.Model):
+    ticked_at = models.DateTimeField("ticked", db_index=True)
+    background_enabled = models.BooleanField("background sync enabled")
+    jobs_deferred = models.PositiveIntegerField("jobs queued", default=0)
+    duration_ms = models.PositiveIntegerField("duration (ms)", default=0)
+    statements = models.PositiveIntegerField("SQL statements", default=0)
+
+    class Meta:
+        ordering = ["-ticked_at"]
+        get_latest_by = "ticked_at"
+
+    def __str__(self) -> str:
+        return f"tick at {self.ticked_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,51 @@
+"""Upstream session slots and request counters, shared by all worker processes.
+
+A lease row is a slot under the global cap LOGIKAL_MAX_SESSIONS. Tokens are
+never stored: a slot says who holds a session, not how to use it. Leases
+expire unless renewed, so a killed worker frees its slots by itself.
+"""
+
+from django.db import models
+from django.db.models import F, Q
+
+
+class UpstreamSessionLease(models.Model):
+    slot = models.PositiveSmallIntegerField("slot", unique=True)
+    holder = models.CharField("holder", max_length=255, blank=True, help_text="host:pid:nonce of the process holding the slot.")
+    acquired_at = models.DateTimeField("acquired", null=True, blank=True)
+    renewed_at = models.DateTimeField("renewed", null=True, blank=True)
+    expires_at = models.DateTimeField("expires", null=True, blank=True, db_index=True)
+    cursor = models.CharField("cursor", max_length=1024, blank=True, help_text="Where the session is (for display only).")
+
+    class Meta:
+        ordering = ["slot"]
+        constraints = [
+            models.CheckConstraint(
+                name="lease_held_has_expiry",
+                condition=Q(holder="") | (Q(expires_at__isnull=False) & Q(acquired_at__isnull=False)),
+            ),
+            models.CheckConstraint(
+                name="lease_expiry_after_acquire",
+                condition=Q(expires_at__isnull=True) | Q(expires_at__gte=F("acquired_at")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"slot {self.slot} ({self.holder or 'free'})"
+
+
+class UpstreamRequestCount(models.Model):
+    """Requests by endpoint template and outcome per hour, summed across processes."""
+
+    hour = models.DateTimeField("hour")
+    endpoint = models.CharField("endpoint", max_length=128)
+    status = models.CharField("status", max_length=16, help_text="HTTP status or an error class such as 'timeout'.")
+    count = models.PositiveBigIntegerField("count", default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(name="requestcount_unique_bucket", fields=["hour", "endpoint", "status"])
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} {self.status}: {self.count}"
