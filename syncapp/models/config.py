@@ -94,6 +94,8 @@ class ObjectSyncConfig(models.Model):
         verbose_name = "sync configuration"
         verbose_name_plural = "sync configurations"
         ordering = ["-priority", "object_type"]
+        # Editing configs is Django's change permission; forcing syncs is separate.
+        permissions = [("force_sync", "Can force syncs of mirrored objects")]
         constraints = [
             models.CheckConstraint(
                 name="syncconfig_interval_at_least_1_min",

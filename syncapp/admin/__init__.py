@@ -1,0 +1,1 @@
+"""Admin pages, one module per area; importing them registers them."""
