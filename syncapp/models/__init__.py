@@ -5,10 +5,12 @@ from .mirror import Directory, Elevation, Phase, Project
 from .partslist import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
 from .runs import SchedulerTick, SyncRun
 from .sessions import UpstreamRequestCount, UpstreamSessionLease
+from .snapshots import FreshnessSnapshot
 
 __all__ = [
     "Directory",
     "Elevation",
+    "FreshnessSnapshot",
     "ObjectSyncConfig",
     "ObjectType",
     "PartsList",
