@@ -1,10 +1,62 @@
-"""Procrastinate tasks: thin wrappers that load ids and call the sync code."""
+"""Procrastinate tasks: thin wrappers that take primitive arguments and call the sync code."""
 
+import logging
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
 from procrastinate.contrib.django import app
 
 from .maintenance import prune_history
+from .snapshots import SNAPSHOT_CRON, take_freshness_snapshot
+from .sync.recovery import close_interrupted_runs
+from .sync.retry import SyncRetryStrategy
+from .sync.runner import run_sync_job
+from .sync.tick import scheduler_tick
+
+logger = logging.getLogger(__name__)
+
+# A job whose worker has sent no heartbeat for this long is considered stalled.
+STALLED_AFTER_S = 60
 
 
-@app.task(name="prune_history", queue="maintenance", pass_context=False)
-def prune_history_task() -> dict:
+@app.task(name="sync_object", queue="sync", pass_context=True, retry=SyncRetryStrategy())
+def sync_object(context, *, object_type: str, object_id: int, trigger: str, subtree: bool = False,
+                include_excluded: bool = False, deferred_at: str | None = None) -> str:
+    job = context.job
+    return run_sync_job(
+        object_type=object_type, object_id=object_id, trigger=trigger, subtree=subtree,
+        include_excluded=include_excluded, deferred_at=deferred_at, job_id=job.id,
+        attempt=job.attempts + 1, worker=context.worker_name or "",
+    )
+
+
+@app.periodic(cron=settings.SCHEDULER_CRON, periodic_id="tick")
+@app.task(name="scheduler_tick", queue="scheduler", queueing_lock="scheduler_tick", lock="scheduler_tick",
+          pass_context=False)
+def scheduler_tick_task(timestamp: int | None = None) -> int:
+    return scheduler_tick().jobs_deferred
+
+
+@app.periodic(cron="* * * * *", periodic_id="stalled")
+@app.task(name="retry_stalled_jobs", queue="maintenance", queueing_lock="retry_stalled_jobs", pass_context=True)
+async def retry_stalled_jobs(context, timestamp: int | None = None) -> int:
+    """Jobs left 'doing' by a killed worker go back to the queue (Procrastinate does not do it alone)."""
+    manager = context.app.job_manager
+    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S))
+    for job in stalled:
+        logger.warning("Retrying stalled job %s (%s)", job.id, job.call_string)
+        await manager.retry_job(job)
+    await sync_to_async(close_interrupted_runs)(running_job_ids=[job.id for job in stalled])
+    return len(stalled)
+
+
+@app.periodic(cron="17 3 * * *", periodic_id="prune")
+@app.task(name="prune_history", queue="maintenance", queueing_lock="prune_history", pass_context=False)
+def prune_history_task(timestamp: int | None = None) -> dict:
     return prune_history()
+
+
+@app.periodic(cron=SNAPSHOT_CRON, periodic_id="freshness_snapshot")
+@app.task(name="snapshot_freshness", queue="maintenance", queueing_lock="snapshot_freshness", pass_context=False)
+def snapshot_freshness_task(timestamp: int | None = None) -> None:
+    take_freshness_snapshot()

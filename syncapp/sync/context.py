@@ -1,0 +1,28 @@
+"""What a per-object sync needs to know about the job running it."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..models.runs import Trigger
+from .reconcile import ListingOutcome
+
+
+@dataclass
+class SyncContext:
+    now: datetime
+    trigger: str
+    upstream: object
+    configs: dict
+    subtree: bool = False
+    include_excluded: bool = False
+
+    @property
+    def forced(self) -> bool:
+        return self.trigger == Trigger.FORCED
+
+
+@dataclass
+class SyncResult:
+    outcome: ListingOutcome = field(default_factory=ListingOutcome)
+    jobs_deferred: int = 0
+    warnings: list[str] = field(default_factory=list)

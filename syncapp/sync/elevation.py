@@ -1,0 +1,84 @@
+"""Sync of an elevation: thumbnail and parts list when they are older than the elevation."""
+
+import logging
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from ..models import Elevation, PartsList
+from .context import SyncResult
+from .jobs import job_manager
+
+logger = logging.getLogger(__name__)
+
+THUMBNAIL_SIZE = 300
+PARSE_TASK = "parse_parts_list"
+PARSE_QUEUE = "parser"
+
+
+def parts_list_outdated(elevation: Elevation) -> bool:
+    parts_list = PartsList.objects.filter(elevation=elevation).only("downloaded_at", "source_changed_date").first()
+    if parts_list is None or parts_list.downloaded_at is None:
+        return True
+    if elevation.changed_date is None:
+        return False
+    return parts_list.source_changed_date is None or parts_list.source_changed_date < elevation.changed_date
+
+
+def thumbnail_outdated(elevation: Elevation) -> bool:
+    return not elevation.thumbnail or elevation.thumbnail_changed_date != elevation.changed_date
+
+
+def sync_elevation(elevation: Elevation, ctx) -> SyncResult:
+    from ..partslists.store import store_parts_list
+
+    phase = elevation.phase
+    project = phase.project
+    coords = (project.directory.path, str(project.guid), str(phase.guid), str(elevation.guid))
+    result = SyncResult()
+
+    thumbnail_name = None
+    if ctx.forced or thumbnail_outdated(elevation):
+        # Thumbnails are fetched in phase context, before selecting the elevation.
+        data = ctx.upstream.get_thumbnail(*coords, width=THUMBNAIL_SIZE, height=THUMBNAIL_SIZE)
+        thumbnail_name = default_storage.save(f"thumbnails/{elevation.guid}.png", ContentFile(data))
+
+    stored = None
+    wants_parts_list = ctx.configs["parts_list"].enabled or ctx.forced
+    if wants_parts_list and not elevation.is_in_recycle_bin and (ctx.forced or parts_list_outdated(elevation)):
+        data = ctx.upstream.get_parts_list(*coords)
+        stored = store_parts_list(elevation=elevation, data=data, source_changed_date=elevation.changed_date)
+        if stored.changed:
+            result.outcome.updated.append(stored.parts_list)
+        else:
+            result.outcome.unchanged.append(stored.parts_list)
+
+    with transaction.atomic():
+        if thumbnail_name is not None:
+            old = Elevation.objects.filter(pk=elevation.pk).values_list("thumbnail", flat=True).first()
+            Elevation.objects.filter(pk=elevation.pk).update(
+                thumbnail=thumbnail_name, thumbnail_changed_date=elevation.changed_date
+            )
+            if old and old != thumbnail_name:
+                transaction.on_commit(lambda: default_storage.delete(old))
+        if stored is not None and stored.needs_parse:
+            defer_parse(stored.parts_list.pk)
+            result.jobs_deferred += 1
+    return result
+
+
+def defer_parse(parts_list_id: int) -> int | None:
+    """Queue the parse of a stored parts list (one waiting parse per list)."""
+    from procrastinate import exceptions as procrastinate_exceptions
+    from procrastinate.jobs import Job
+
+    job = Job(
+        id=None, queue=PARSE_QUEUE, priority=0, lock=f"parse:{parts_list_id}",
+        queueing_lock=f"parse:{parts_list_id}", task_name=PARSE_TASK, task_kwargs={"parts_list_id": parts_list_id},
+    )
+    try:
+        with transaction.atomic():
+            return job_manager().defer_job(job).id
+    except procrastinate_exceptions.AlreadyEnqueued:
+        return None  # a parse of this list is already waiting; it reads the newest file

@@ -1,0 +1,83 @@
+"""Sync of a phase: its elevation listing, then cascade to changed elevations."""
+
+from django.db import transaction
+
+from ..models import Elevation, Phase
+from .cascade import cascade_from
+from .context import SyncResult
+from .reconcile import apply_listing
+from .tombstone import tombstone_elevations
+
+# ElevationInfo attribute -> Elevation field, for the plain values.
+_ELEVATION_FIELDS = {
+    "name": "name",
+    "amount": "amount",
+    "is_in_recycle_bin": "is_in_recycle_bin",
+    "automatic_description": "automatic_description",
+    "system_description": "system_description",
+    "model_description": "model_description",
+    "user_description": "user_description",
+    "surface_of_base_element": "surface_of_base_element",
+    "surface_of_insertions": "surface_of_insertions",
+    "created_by_user": "created_by_user",
+    "created_date": "created_date",
+    "changed_date": "changed_date",
+    "width": "width",
+    "height": "height",
+    "is_element_pricelist_elevation": "is_element_pricelist_elevation",
+    "element_pricelist_id": "element_pricelist_id",
+    "type": "type",
+    "state": "state",
+    "version_id": "version_id",
+}
+_TEXT_FIELDS = {
+    "automatic_description", "system_description", "model_description", "user_description", "created_by_user",
+    "element_pricelist_id", "type", "state", "version_id", "name",
+}
+_JSON_FIELDS = {"surface_of_base_element", "surface_of_insertions"}
+
+
+def elevation_fields(info) -> dict:
+    fields = {}
+    for attribute, field_name in _ELEVATION_FIELDS.items():
+        value = getattr(info, attribute, None)
+        if field_name in _TEXT_FIELDS:
+            value = "" if value is None else str(value)
+        elif field_name in _JSON_FIELDS:
+            value = _as_json(value)
+        elif field_name in ("is_in_recycle_bin", "is_element_pricelist_elevation"):
+            value = bool(value)
+        fields[field_name] = value
+    return fields
+
+
+def _as_json(value):
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    if hasattr(value, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        return asdict(value)
+    return {"value": str(value)}
+
+
+def sync_phase(phase: Phase, ctx) -> SyncResult:
+    project = phase.project
+    infos = ctx.upstream.list_elevations(project.directory.path, str(project.guid), str(phase.guid))
+
+    result = SyncResult()
+    with transaction.atomic():
+        phase = Phase.objects.select_for_update().get(pk=phase.pk)
+        existing = {str(e.guid): e for e in Elevation.objects.filter(phase=phase)}
+        listed = {str(info.id): elevation_fields(info) for info in infos}
+        result.outcome = apply_listing(
+            model=Elevation, existing=existing, listed=listed, key_field="guid", parent_fields={"phase": phase},
+            now=ctx.now, what=f"elevations of {phase}", tombstone=tombstone_elevations,
+        )
+        phase.listed_at = ctx.now
+        phase.save(update_fields=["listed_at"])
+        result.jobs_deferred = cascade_from(phase, ctx)
+    result.warnings.extend(result.outcome.warnings)
+    return result

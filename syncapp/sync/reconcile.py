@@ -1,0 +1,97 @@
+"""Apply a parent's listing to its mirrored children: create, update, verify, tombstone.
+
+Runs inside the caller's transaction. Sync never deletes: a child missing from
+the listing gets ``removed_at`` (with its whole subtree), unless the listing is
+suspicious — most children gone at once, as a transiently empty answer looks —
+in which case the absence is only noted (``missing_since``) and must be
+confirmed by the next listing.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Model
+
+# A listing that loses more than this share of at least this many children is suspect.
+SUSPICIOUS_DROP_SHARE = 0.5
+SUSPICIOUS_MIN_CHILDREN = 4
+
+
+@dataclass
+class ListingOutcome:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "unchanged": len(self.unchanged),
+            "removed": len(self.removed),
+        }
+
+    def add(self, other: "ListingOutcome") -> None:
+        for name in ("created", "updated", "unchanged", "removed", "warnings"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+def is_suspicious_drop(live_before: int, missing: int) -> bool:
+    return live_before >= SUSPICIOUS_MIN_CHILDREN and missing > live_before * SUSPICIOUS_DROP_SHARE
+
+
+def apply_listing(
+    *,
+    model: type[Model],
+    existing: dict,
+    listed: dict[object, dict],
+    parent_fields: dict,
+    key_field: str,
+    now,
+    what: str,
+    tombstone,
+) -> ListingOutcome:
+    """Reconcile `existing` (key -> row) with `listed` (key -> field values).
+
+    `tombstone(rows, now)` marks rows and their subtrees removed.
+    """
+    outcome = ListingOutcome()
+    to_create, to_update, update_fields = [], [], {"synced_at", "removed_at", "missing_since"}
+    for key, values in listed.items():
+        row = existing.get(key)
+        if row is None:
+            row = model(**parent_fields, **{key_field: key}, **values, synced_at=now)
+            to_create.append(row)
+            continue
+        changed = [name for name, value in values.items() if getattr(row, name) != value]
+        for name in changed:
+            setattr(row, name, values[name])
+        update_fields.update(changed)
+        resurrected = row.removed_at is not None
+        row.synced_at, row.removed_at, row.missing_since = now, None, None
+        (outcome.updated if changed or resurrected else outcome.unchanged).append(row)
+        to_update.append(row)
+    if to_create:
+        model.objects.bulk_create(to_create)
+        outcome.created.extend(to_create)
+    if to_update:
+        model.objects.bulk_update(to_update, sorted(update_fields), batch_size=1000)
+
+    live = [row for row in existing.values() if row.removed_at is None]
+    missing = [row for key, row in existing.items() if key not in listed and row.removed_at is None]
+    if not missing:
+        return outcome
+    confirmed = [row for row in missing if row.missing_since is not None]
+    fresh = [row for row in missing if row.missing_since is None]
+    if fresh and is_suspicious_drop(len(live), len(missing)):
+        outcome.warnings.append(
+            f"{what}: listing dropped {len(missing)} of {len(live)}; not removing until the next listing confirms"
+        )
+        model.objects.filter(pk__in=[row.pk for row in fresh]).update(missing_since=now)
+        fresh = []
+    gone = confirmed + fresh
+    if gone:
+        tombstone(gone, now)
+        outcome.removed.extend(gone)
+    return outcome

@@ -1,0 +1,152 @@
+"""Running one sync job: load the object, sync it, record a SyncRun and one log line."""
+
+import logging
+import time
+from datetime import datetime
+
+from django.db import close_old_connections, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import Directory, Elevation, ObjectSyncConfig, PartsList, Phase, Project, SyncRun
+from ..models.runs import Outcome, Trigger
+from . import retry
+from .context import SyncContext
+from .directory import sync_directory
+from .elevation import sync_elevation
+from .phase import sync_phase
+from .project import sync_project
+
+logger = logging.getLogger("syncapp.sync")
+
+MODELS = {"directory": Directory, "project": Project, "phase": Phase, "elevation": Elevation}
+SYNCERS = {"directory": sync_directory, "project": sync_project, "phase": sync_phase, "elevation": sync_elevation}
+_RELATED = {
+    "directory": [],
+    "project": ["directory"],
+    "phase": ["project__directory"],
+    "elevation": ["phase__project__directory"],
+}
+
+
+def load_object(object_type: str, object_id: int):
+    model = MODELS[object_type]
+    return model.objects.select_related(*_RELATED[object_type]).filter(pk=object_id).first()
+
+
+def last_synced(obj) -> datetime | None:
+    """When this object's own job last completed (what a duplicate job would redo)."""
+    if isinstance(obj, Elevation):
+        return PartsList.objects.filter(elevation=obj).values_list("downloaded_at", flat=True).first()
+    return obj.listed_at
+
+
+def skip_reason(obj, *, trigger: str, include_excluded: bool, deferred_at: str | None) -> str | None:
+    if obj is None:
+        return "object no longer exists"
+    if obj.removed_at is not None:
+        return "removed upstream"
+    if not include_excluded and type(obj).objects.filter(pk=obj.pk).filter(type(obj).objects.excluded_q()).exists():
+        return "excluded"
+    if trigger != Trigger.FORCED and deferred_at:
+        done = last_synced(obj)
+        if done is not None and done > datetime.fromisoformat(deferred_at):
+            return "already synced since this job was queued"
+    return None
+
+
+def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: bool = False,
+                 include_excluded: bool = False, deferred_at: str | None = None, job_id: int | None = None,
+                 attempt: int = 1, worker: str = "", upstream=None) -> str:
+    """Sync one object; returns the outcome. Raises on failure so the job is retried."""
+    close_old_connections()  # a worker thread may hold a connection from before a DB restart
+    obj = load_object(object_type, object_id)
+    reason = skip_reason(obj, trigger=trigger, include_excluded=include_excluded, deferred_at=deferred_at)
+    if reason:
+        logger.info("sync skipped %s %s: %s", object_type, object_id, reason,
+                    extra={"object_type": object_type, "object_id": object_id, "trigger": trigger,
+                           "outcome": Outcome.SKIPPED})
+        return Outcome.SKIPPED
+    if upstream is None:
+        from ..logikal import get_upstream
+
+        upstream = get_upstream()
+    configs = ObjectSyncConfig.objects.as_map()
+    retry.remember_configs(configs)
+    started = timezone.now()
+    run = SyncRun.objects.create(
+        object_type=object_type, object_id=object_id, object_label=str(obj)[:1024], trigger=trigger,
+        job_id=job_id, attempt=attempt, worker=worker[:255], started_at=started,
+    )
+    ctx = SyncContext(now=started, trigger=trigger, upstream=upstream, configs=configs, subtree=subtree,
+                      include_excluded=include_excluded)
+    clock = time.monotonic()
+    calls = None
+    try:
+        with upstream.track() as calls:
+            result = SYNCERS[object_type](obj, ctx)
+    except Exception as error:
+        will_retry = retry.will_retry(error, attempt=attempt, config=configs[object_type])
+        _record_failure(obj, run, error, calls, clock, will_retry)
+        raise
+    _record_success(obj, run, result, calls, clock)
+    return Outcome.SUCCESS
+
+
+def _call_figures(calls) -> dict:
+    if calls is None:
+        return {"api_calls": 0, "api_calls_by_endpoint": {}, "logins": 0}
+    return {
+        "api_calls": calls.total,
+        "api_calls_by_endpoint": dict(calls.by_endpoint),
+        "logins": calls.logins,
+    }
+
+
+def _record_success(obj, run, result, calls, clock) -> None:
+    finished = timezone.now()
+    counts = result.outcome.counts()
+    with transaction.atomic():
+        type(obj).objects.filter(pk=obj.pk).update(last_attempt_at=run.started_at, last_error="", failure_count=0)
+        SyncRun.objects.filter(pk=run.pk).update(
+            outcome=Outcome.SUCCESS, finished_at=finished, duration_ms=int((time.monotonic() - clock) * 1000),
+            jobs_deferred=result.jobs_deferred, error="\n".join(result.warnings)[:10000],
+            **counts, **_call_figures(calls),
+        )
+    _log(run, Outcome.SUCCESS, clock, calls, counts=counts, warnings=result.warnings)
+
+
+def _record_failure(obj, run, error, calls, clock, will_retry: bool) -> None:
+    message = describe_error(error)
+    outcome = Outcome.RETRYING if will_retry else Outcome.FAILED
+    with transaction.atomic():
+        type(obj).objects.filter(pk=obj.pk).update(
+            last_attempt_at=run.started_at, last_error=message, failure_count=F("failure_count") + 1
+        )
+        SyncRun.objects.filter(pk=run.pk).update(
+            outcome=outcome, finished_at=timezone.now(), duration_ms=int((time.monotonic() - clock) * 1000),
+            error=message, **_call_figures(calls),
+        )
+    _log(run, outcome, clock, calls, error=message)
+
+
+def describe_error(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return f"{type(error).__name__}: {text}"[:10000]
+
+
+def _log(run, outcome, clock, calls, **fields) -> None:
+    figures = _call_figures(calls)
+    duration_ms = int((time.monotonic() - clock) * 1000)
+    level = logging.INFO if outcome == Outcome.SUCCESS else logging.WARNING
+    logger.log(
+        level,
+        "sync %s %s %r trigger=%s outcome=%s duration_ms=%d api_calls=%d%s",
+        run.object_type, run.object_id, run.object_label, run.trigger, outcome, duration_ms, figures["api_calls"],
+        f" error={fields['error']}" if fields.get("error") else "",
+        extra={
+            "object_type": run.object_type, "object_id": run.object_id, "object_label": run.object_label,
+            "trigger": run.trigger, "outcome": outcome, "duration_ms": duration_ms, "api_calls": figures["api_calls"],
+            "logins": figures["logins"], "job_id": run.job_id, **fields,
+        },
+    )
