@@ -46,6 +46,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: probes are answered before host validation (platforms probe by internal IP).
+    "syncapp.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -84,6 +86,8 @@ if EMBEDDED_DATABASE:
 _database["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60, minimum=0)
 _database["CONN_HEALTH_CHECKS"] = True
 _database.setdefault("OPTIONS", {})
+# A database that does not answer must fail a request (and /readyz) quickly, not hang it.
+_database["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_S", 5, minimum=1))
 # Named connections make `pg_stat_activity` tell web, worker and tests apart.
 _database["OPTIONS"].setdefault("application_name", env_str("DB_APPLICATION_NAME", "logikal-sync"))
 _database["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_logikal_sync")}
@@ -147,9 +151,14 @@ BACKGROUND_SYNC_ENABLED = env_bool("BACKGROUND_SYNC_ENABLED", True)
 SCHEDULER_CRON = env_str("SCHEDULER_CRON", "*/5 * * * *")
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4, minimum=1, maximum=64)
 PARTS_LIST_MAX_BYTES = env_int("PARTS_LIST_MAX_BYTES", 32 * 1024 * 1024, minimum=1024)
+# Jobs of a worker silent for this long are retried (the worker was killed); checked on this cron.
+STALLED_JOB_SECONDS = env_int("STALLED_JOB_SECONDS", 60, minimum=15)
+STALLED_JOB_CHECK_CRON = env_str("STALLED_JOB_CHECK_CRON", "* * * * *")
 SYNC_RUN_RETENTION_DAYS = env_int("SYNC_RUN_RETENTION_DAYS", 30, minimum=1)
 JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 7, minimum=1)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+if PRODUCTION and METRICS_TOKEN is not None and len(METRICS_TOKEN) < 16:
+    raise ConfigError("METRICS_TOKEN: use at least 16 random characters when DEBUG is false")
 
 PROCRASTINATE_WORKER_DEFAULTS = None
 
@@ -163,9 +172,16 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "syncapp.logging.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # On the root handler, so no logger anywhere can print a password or token.
+    "filters": {"redact_secrets": {"()": "syncapp.logging.RedactSecretsFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact_secrets"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Configured without handlers: drops Django's own console handler, so django.*
+        # lines reach the root handler once, formatted and redacted like the rest.
+        "django": {"level": "INFO"},
         # httpx logs every request URL at INFO; URLs are fine but keep the noise down.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},

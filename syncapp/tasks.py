@@ -7,6 +7,8 @@ from django.conf import settings
 from procrastinate.contrib.django import app
 
 from .maintenance import prune_history
+from .partslists.apply import parse_stored_parts_list
+from .partslists.jobs import ParseRetryStrategy
 from .snapshots import SNAPSHOT_CRON, take_freshness_snapshot
 from .sync.recovery import close_interrupted_runs
 from .sync.retry import SyncRetryStrategy
@@ -14,9 +16,6 @@ from .sync.runner import run_sync_job
 from .sync.tick import scheduler_tick
 
 logger = logging.getLogger(__name__)
-
-# A job whose worker has sent no heartbeat for this long is considered stalled.
-STALLED_AFTER_S = 60
 
 
 @app.task(name="sync_object", queue="sync", pass_context=True, retry=SyncRetryStrategy())
@@ -30,6 +29,12 @@ def sync_object(context, *, object_type: str, object_id: int, trigger: str, subt
     )
 
 
+@app.task(name="parse_parts_list", queue="parser", pass_context=False, retry=ParseRetryStrategy())
+def parse_parts_list_task(parts_list_id: int) -> str:
+    """Deferred with lock and queueing lock ``parse:<id>`` (see syncapp.partslists.jobs)."""
+    return parse_stored_parts_list(parts_list_id)
+
+
 @app.periodic(cron=settings.SCHEDULER_CRON, periodic_id="tick")
 @app.task(name="scheduler_tick", queue="scheduler", queueing_lock="scheduler_tick", lock="scheduler_tick",
           pass_context=False)
@@ -37,12 +42,12 @@ def scheduler_tick_task(timestamp: int | None = None) -> int:
     return scheduler_tick().jobs_deferred
 
 
-@app.periodic(cron="* * * * *", periodic_id="stalled")
+@app.periodic(cron=settings.STALLED_JOB_CHECK_CRON, periodic_id="stalled")
 @app.task(name="retry_stalled_jobs", queue="maintenance", queueing_lock="retry_stalled_jobs", pass_context=True)
 async def retry_stalled_jobs(context, timestamp: int | None = None) -> int:
     """Jobs left 'doing' by a killed worker go back to the queue (Procrastinate does not do it alone)."""
     manager = context.app.job_manager
-    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_S))
+    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=settings.STALLED_JOB_SECONDS))
     for job in stalled:
         logger.warning("Retrying stalled job %s (%s)", job.id, job.call_string)
         await manager.retry_job(job)

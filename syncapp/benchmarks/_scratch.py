@@ -1,0 +1,34 @@
+"""A throw-away database for benchmarks, so they never touch the real mirror."""
+
+import os
+from contextlib import contextmanager
+from urllib.parse import quote
+
+from django.db import connection
+
+
+@contextmanager
+def scratch_database(label: str):
+    """Create a migrated database beside the configured one, switch to it, drop it afterwards."""
+    original = connection.settings_dict["NAME"]
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{label}_{os.getpid()}"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    try:
+        from syncapp.defaults import ensure_defaults
+
+        ensure_defaults()
+        yield connection.settings_dict["NAME"]
+    finally:
+        connection.creation.destroy_test_db(original, verbosity=0)
+
+
+def database_url() -> str:
+    """URL of the current database, for processes a benchmark starts."""
+    params = connection.settings_dict
+    user = quote(params["USER"] or "")
+    password = f":{quote(params['PASSWORD'])}" if params.get("PASSWORD") else ""
+    host = params["HOST"] or ""
+    if host.startswith("/"):
+        return f"postgresql://{user}{password}@/{params['NAME']}?host={quote(host)}"
+    port = f":{params['PORT']}" if params.get("PORT") else ""
+    return f"postgresql://{user}{password}@{host}{port}/{params['NAME']}"

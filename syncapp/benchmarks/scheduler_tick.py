@@ -1,0 +1,70 @@
+"""Time one scheduler tick over a large mirror in a scratch database.
+
+Scenarios (one JSON line each): `all_due` (everything past its interval: the
+root listing covers it all, one job), `projects_due` (directories fresh, every
+project's phase listing due: one job per project), `elevations_changed`
+(everything listed, every elevation changed upstream: one job per elevation).
+`statements` is the SQL statement count of the tick; it must not depend on the
+tree size.
+"""
+
+import time
+
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from syncapp.models import Directory, Elevation, Phase, Project
+
+from ._mirror import build_mirror
+from ._scratch import scratch_database
+
+HELP = "Seconds, SQL statements and jobs of one scheduler tick over ~100,000 elevations."
+
+
+def add_arguments(parser):
+    parser.add_argument("--directories", type=int, default=50)
+    parser.add_argument("--projects", type=int, default=1000)
+    parser.add_argument("--phases", type=int, default=5000)
+    parser.add_argument("--elevations", type=int, default=100000)
+
+
+def _tick() -> dict:
+    from syncapp.sync.tick import scheduler_tick
+
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        tick = scheduler_tick()
+        wall = time.perf_counter() - started
+    return {"wall_s": round(wall, 3), "statements": len(queries), "jobs_deferred": tick.jobs_deferred}
+
+
+def _clear_jobs() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_events RESTART IDENTITY CASCADE")
+
+
+def run(options, progress):
+    sizes = {k: options[k] for k in ("directories", "projects", "phases", "elevations")}
+    with scratch_database("tick"):
+        progress(f"building a mirror of {sizes}")
+        build_mirror(**sizes, progress=progress)
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+        progress("scenario all_due")
+        yield {"scenario": "all_due", **sizes, **_tick()}
+        _clear_jobs()
+
+        Directory.objects.update(listed_at=now)
+        progress("scenario projects_due")
+        yield {"scenario": "projects_due", **sizes, **_tick()}
+        _clear_jobs()
+
+        Project.objects.update(listed_at=now)
+        Phase.objects.update(listed_at=now)
+        Elevation.objects.update(changed_date=F("changed_date") + timezone.timedelta(minutes=1))
+        progress("scenario elevations_changed")
+        yield {"scenario": "elevations_changed", **sizes, **_tick()}
