@@ -7,11 +7,21 @@ web and worker processes. Each function is a constant number of queries.
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Count, Min
-from django.db.models.functions import TruncHour
+from django.db.models import Count, Min, Sum
+from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 
-from .models import Directory, Elevation, ObjectSyncConfig, Phase, Project, SchedulerTick, SyncRun, UpstreamSessionLease
+from .models import (
+    Directory,
+    Elevation,
+    ObjectSyncConfig,
+    Phase,
+    Project,
+    SchedulerTick,
+    SyncRun,
+    UpstreamRequestCount,
+    UpstreamSessionLease,
+)
 from .models.freshness import Freshness
 
 MIRROR_MODELS = {"directory": Directory, "project": Project, "phase": Phase, "elevation": Elevation}
@@ -103,3 +113,71 @@ def staleness_summary(now=None) -> dict[str, dict]:
             "enabled": config.enabled,
         }
     return summary
+
+
+# --- Figures for /metrics (syncapp/metrics.py) ----------------------------------
+
+# Upper bounds of the sync duration histogram, in seconds (Prometheus `le` buckets).
+DURATION_BUCKETS_S = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+
+
+def oldest_stale_age_s(now=None) -> dict[str, float]:
+    """Per type, seconds since the stale object verified longest ago was verified (0 when none is stale).
+
+    A never-synced object counts from when it was first seen, so a backlog of new
+    objects shows as a growing age instead of hiding behind "never".
+    """
+    now = now or timezone.now()
+    configs = ObjectSyncConfig.objects.as_map()
+    ages = {}
+    for object_type, model in MIRROR_MODELS.items():
+        oldest = model.objects.stale(now, configs[object_type]).aggregate(
+            oldest=Min(Coalesce("synced_at", "first_seen_at"))
+        )["oldest"]
+        ages[object_type] = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+    return ages
+
+
+def runs_by_type_and_outcome(since) -> dict[tuple[str, str], int]:
+    """SyncRuns started since ``since`` by (object type, outcome), running ones included."""
+    rows = (
+        SyncRun.objects.filter(started_at__gte=since)
+        .order_by()
+        .values_list("object_type", "outcome")
+        .annotate(n=Count("pk"))
+    )
+    return {(object_type, outcome): n for object_type, outcome, n in rows}
+
+
+def run_duration_histogram(since, buckets_s=DURATION_BUCKETS_S) -> dict[str, dict]:
+    """Per type, cumulative bucket counts, count and sum (seconds) of runs finished since ``since``.
+
+    One query: PostgreSQL counts each bucket with a FILTER clause, so no duration
+    is ever loaded into Python. Returns ``{type: {"buckets": [(le_s, n), ...,
+    (inf, n)], "count": n, "sum_s": x}}``.
+    """
+    bucket_columns = ", ".join("count(*) FILTER (WHERE duration_ms <= %s)" for _ in buckets_s)
+    sql = f"""
+        SELECT object_type, {bucket_columns}, count(*), coalesce(sum(duration_ms), 0)
+        FROM {SyncRun._meta.db_table}
+        WHERE finished_at >= %s AND duration_ms IS NOT NULL
+        GROUP BY object_type
+    """  # noqa: S608 - only placeholders and our own table name are interpolated
+    params = [bound * 1000 for bound in buckets_s] + [since]
+    histogram = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            object_type, counts, total, sum_ms = row[0], row[1 : 1 + len(buckets_s)], row[-2], row[-1]
+            histogram[object_type] = {
+                "buckets": [*zip(buckets_s, counts), (float("inf"), total)],
+                "count": total,
+                "sum_s": float(sum_ms) / 1000,
+            }
+    return histogram
+
+
+def upstream_requests() -> dict[tuple[str, str], int]:
+    """Upstream requests by (endpoint, status), summed over every stored hour and process."""
+    rows = UpstreamRequestCount.objects.order_by().values_list("endpoint", "status").annotate(n=Sum("count"))
+    return {(endpoint, status): n for endpoint, status, n in rows}
