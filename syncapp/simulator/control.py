@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING
 
-from .envelope import Request, Response, error, ok
+from .envelope import ApiError, Request, Response, error, ok
 from .model import NotFound
 from .mutations import Conflict
 
@@ -44,6 +44,8 @@ def handle(sim: Simulator, request: Request, path: str) -> Response:
             return ok(sim.describe())
         if method == "POST" and name in OPERATIONS:
             return _operation(sim, request, name)
+    except ApiError as exc:
+        return error(exc.status, exc.message, exc.errors)
     except (TypeError, ValueError) as exc:
         if isinstance(exc, Conflict):
             return error(409, "Conflict", [str(exc)])

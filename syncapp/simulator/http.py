@@ -22,6 +22,7 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients reuse connections
+    disable_nagle_algorithm = True  # headers and body go out in two writes; no 40 ms delayed-ACK stall
     server: _SimulatorHTTPServer
 
     def _dispatch(self) -> None:
@@ -39,7 +40,12 @@ class _Handler(BaseHTTPRequestHandler):
             method=self.command, path=self.path, query=dict(parse_qsl(parts.query, keep_blank_values=True)),
             headers={k.lower(): v for k, v in self.headers.items()}, body=body, cancel=self.server.stopping,
         )
-        self._send(self.server.simulator.handle(request))
+        try:
+            response = self.server.simulator.handle(request)
+        except Exception:  # a bug in the simulator must still produce an envelope, not a dropped line
+            logger.exception("simulator failed on %s %s", self.command, self.path)
+            response = error(500, "Internal Server Error", ["The simulator failed to handle this request."])
+        self._send(response)
 
     def _send(self, response) -> None:
         try:
