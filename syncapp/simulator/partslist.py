@@ -219,6 +219,10 @@ class PartsListCache:
         self._items: OrderedDict[tuple, bytes] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self.builds = 0  # how many files were generated (cache misses)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def get_or_build(self, key: tuple, build) -> bytes:
         with self._lock:
@@ -227,6 +231,7 @@ class PartsListCache:
                 return self._items[key]
         data = build()
         with self._lock:
+            self.builds += 1
             if key not in self._items:
                 self._items[key] = data
                 self._bytes += len(data)
