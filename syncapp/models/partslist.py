@@ -1,7 +1,13 @@
 """Parts lists: the stored SQLite file of an elevation and the rows parsed from it."""
 
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+# A parse that started this long ago and never finished belongs to a killed process.
+PARSE_STALLED_AFTER = timedelta(minutes=10)
 
 
 class ParseStatus(models.TextChoices):
@@ -9,6 +15,22 @@ class ParseStatus(models.TextChoices):
     PARSING = "parsing", "Parsing"
     PARSED = "parsed", "Parsed"
     INVALID = "invalid", "Invalid"
+
+
+class PartsListQuerySet(models.QuerySet):
+    @staticmethod
+    def _stalled_q(now, stalled_after: timedelta) -> Q:
+        return Q(parse_status=ParseStatus.PARSING, parse_started_at__lt=(now or timezone.now()) - stalled_after)
+
+    def stalled(self, now=None, stalled_after: timedelta = PARSE_STALLED_AFTER):
+        """Rows left in `parsing` by a process that died mid-parse."""
+        return self.filter(self._stalled_q(now, stalled_after))
+
+    def needing_parse(self, now=None, stalled_after: timedelta = PARSE_STALLED_AFTER):
+        """Stored files still owed a parse: pending ones, and stalled parses (which count as pending)."""
+        return self.exclude(sha256="").filter(
+            Q(parse_status=ParseStatus.PENDING) | self._stalled_q(now, stalled_after)
+        )
 
 
 class PartsList(models.Model):
@@ -30,6 +52,10 @@ class PartsList(models.Model):
     )
     parsed_at = models.DateTimeField("parsed", null=True, blank=True)
     parse_started_at = models.DateTimeField("parse started", null=True, blank=True)
+    parse_warnings = models.TextField(
+        "parse warnings", blank=True, default="",
+        help_text="What the last successful parse had to do without (missing optional tables or columns).",
+    )
 
     # Elevation facts from the file's Elevations row with exactly the elevation's name.
     auto_description = models.TextField("auto description", blank=True)
@@ -47,15 +73,30 @@ class PartsList(models.Model):
     system_long_name = models.CharField("system long name", max_length=255, blank=True)
     color_base_long = models.CharField("base colour", max_length=255, blank=True)
 
+    objects = PartsListQuerySet.as_manager()
+
     class Meta:
+        verbose_name = "parts list"
         constraints = [
             models.CheckConstraint(
                 name="partslist_sha256_is_hex64",
                 condition=Q(sha256="") | Q(sha256__regex=r"^[0-9a-f]{64}$"),
             ),
             models.CheckConstraint(
+                name="partslist_parsed_sha256_is_hex64",
+                condition=Q(parsed_sha256="") | Q(parsed_sha256__regex=r"^[0-9a-f]{64}$"),
+            ),
+            models.CheckConstraint(
                 name="partslist_invalid_has_message",
                 condition=~Q(parse_status="invalid") | ~Q(parse_error=""),
+            ),
+            models.CheckConstraint(
+                name="partslist_parsed_names_its_file",
+                condition=~Q(parse_status="parsed") | ~Q(parsed_sha256=""),
+            ),
+            models.CheckConstraint(
+                name="partslist_parsing_has_start",
+                condition=~Q(parse_status="parsing") | Q(parse_started_at__isnull=False),
             ),
         ]
 
