@@ -1,0 +1,135 @@
+"""The sync dashboard: an admin page, its refreshable fragment and the same figures as JSON."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from .. import stats
+from ..models.config import TYPE_ORDER, ObjectSyncConfig
+from ..models.freshness import Freshness
+from ..snapshots import freshness_history
+from .chart import render_chart
+
+REFRESH_SECONDS = 10
+JOB_STATUSES = ["todo", "doing", "failed", "succeeded", "cancelled", "aborted"]
+
+
+def dashboard_figures(now=None) -> dict:
+    """Everything the dashboard shows; JsonResponse's encoder writes the dates as ISO 8601."""
+    now = now or timezone.now()
+    configs = ObjectSyncConfig.objects.as_map()
+    freshness = stats.freshness_by_type(now)
+    oldest = stats.oldest_stale(now)
+    tick = stats.last_tick()
+    depth = stats.queue_depth()
+    queues = sorted({queue for queue, _ in depth})
+    return {
+        "generated_at": now,
+        "background_sync_enabled": settings.BACKGROUND_SYNC_ENABLED,
+        "last_tick": None if tick is None else {
+            "ticked_at": tick.ticked_at,
+            "age_s": round((now - tick.ticked_at).total_seconds(), 1),
+            "jobs_deferred": tick.jobs_deferred,
+            "background_enabled": tick.background_enabled,
+        },
+        "workers_alive": stats.workers_alive(),
+        "sessions": {"in_use": stats.sessions_in_use(now), "cap": settings.LOGIKAL_MAX_SESSIONS},
+        "types": [
+            {
+                "object_type": object_type,
+                "label": configs[object_type].get_object_type_display(),
+                "enabled": configs[object_type].enabled,
+                "interval_minutes": configs[object_type].interval_minutes,
+                "staleness_minutes": configs[object_type].staleness_minutes,
+                "counts": freshness[object_type],
+                "oldest_stale": oldest[object_type],
+            }
+            for object_type in TYPE_ORDER
+            if object_type in freshness
+        ],
+        "queues": [
+            {"queue": queue, "counts": {status: depth.get((queue, status), 0) for status in JOB_STATUSES}}
+            for queue in queues
+        ],
+        "recent_failures": [
+            {
+                "id": run.pk,
+                "started_at": run.started_at,
+                "object_type": run.object_type,
+                "object_id": run.object_id,
+                "object_label": run.object_label,
+                "trigger": run.trigger,
+                "outcome": run.outcome,
+                "error": run.error,
+            }
+            for run in stats.recent_failures(10)
+        ],
+        "syncs_per_hour": [
+            {"hour": row["hour"], "outcome": row["outcome"], "count": row["n"]}
+            for row in stats.syncs_per_hour(now)
+        ],
+        "freshness_history": freshness_history(now=now, current=freshness),
+    }
+
+
+def _check_access(request) -> None:
+    # Any staff member who may view something of this app sees the dashboard.
+    if not request.user.has_module_perms("syncapp"):
+        raise PermissionDenied
+
+
+def _changelist_url(object_type: str) -> str | None:
+    try:
+        return reverse(f"admin:syncapp_{object_type}_changelist")
+    except NoReverseMatch:
+        return None
+
+
+def _job_admin_url() -> str | None:
+    try:
+        return reverse("admin:procrastinate_procrastinatejob_changelist")
+    except NoReverseMatch:
+        return None
+
+
+def _template_context(request, figures: dict, now) -> dict:
+    """Figures plus what the template needs for links and the chart."""
+    states = [(state.value, state.label) for state in Freshness]
+    for row in figures["types"]:
+        base = _changelist_url(row["object_type"])
+        row["cells"] = [
+            {"state": state, "count": row["counts"][state], "url": base and f"{base}?freshness={state}"}
+            for state, _ in states
+        ]
+        oldest = row["oldest_stale"]
+        if oldest and base:
+            oldest["url"] = reverse(f"admin:syncapp_{row['object_type']}_change", args=[oldest["id"]])
+    return {
+        "figures": figures,
+        "states": states,
+        "job_statuses": JOB_STATUSES,
+        "job_admin_url": _job_admin_url(),
+        "chart": render_chart(figures["syncs_per_hour"], figures["freshness_history"], now=now),
+        "now": now,
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+
+
+def dashboard_view(request):
+    _check_access(request)
+    now = timezone.now()
+    context = _template_context(request, dashboard_figures(now), now)
+    if request.GET.get("fragment"):
+        return TemplateResponse(request, "admin/syncapp/dashboard_body.html", context)
+    context.update(admin.site.each_context(request))
+    context["title"] = "Sync dashboard"
+    return TemplateResponse(request, "admin/syncapp/dashboard.html", context)
+
+
+def dashboard_json_view(request):
+    _check_access(request)
+    return JsonResponse(dashboard_figures())

@@ -1,0 +1,178 @@
+"""The sync configuration admin: list editing and the form, validated by the database's rules."""
+
+import pytest
+from django.urls import reverse
+
+from syncapp.models import ObjectSyncConfig
+
+from .conftest import queued_sync_jobs
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:syncapp_objectsyncconfig_changelist")
+
+
+def form_data(config: ObjectSyncConfig, **changes) -> dict:
+    data = {
+        "enabled": "on" if config.enabled else "",
+        "interval_minutes": config.interval_minutes,
+        "staleness_minutes": config.staleness_minutes,
+        "priority": config.priority,
+        "max_attempts": config.max_attempts,
+        "retry_base_seconds": config.retry_base_seconds,
+        "retry_max_seconds": config.retry_max_seconds,
+        "cascade": "on" if config.cascade else "",
+        "trust_changed_date": "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def list_edit_data(client, changes: dict[str, dict]) -> dict:
+    """The changelist's own formset data, with `changes` per object type applied."""
+    formset = client.get(CHANGELIST).context["cl"].formset
+    data = {key: value for key, value in formset.management_form.initial.items()}
+    data = {f"form-{key}": value for key, value in data.items()}
+    data["_save"] = "Save"
+    for index, form in enumerate(formset.forms):
+        config = form.instance
+        values = {
+            "id": config.pk,
+            "enabled": config.enabled,
+            "interval_minutes": config.interval_minutes,
+            "staleness_minutes": config.staleness_minutes,
+            "priority": config.priority,
+            **changes.get(config.object_type, {}),
+        }
+        for key, value in values.items():
+            if value is True:
+                value = "on"
+            if value is not False:
+                data[f"form-{index}-{key}"] = value
+    return data
+
+
+def change_url(object_type: str) -> str:
+    return reverse("admin:syncapp_objectsyncconfig_change", args=[ObjectSyncConfig.objects.get(object_type=object_type).pk])
+
+
+def test_it_lists_every_type_parents_first_with_editable_schedule(login, editor):
+    response = login(editor).get(CHANGELIST)
+    assert response.status_code == 200
+    types = [row.object_type for row in response.context["cl"].result_list]
+    assert types == ["directory", "project", "phase", "elevation", "parts_list"]
+    assert 'name="form-0-interval_minutes"' in response.text
+    assert 'name="form-0-staleness_minutes"' in response.text
+
+
+def test_the_form_groups_fields_and_explains_each(login, editor):
+    response = login(editor).get(change_url("project"))
+    assert response.status_code == 200
+    for heading in ("Schedule", "Retries", "Cascade"):
+        assert f">{heading}<" in response.text
+    assert "re-verified against LogiKal at least this often" in response.text
+    assert "sync interval (minutes)" in response.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"interval_minutes": 0}, "The interval must be between 1 and 10080 minutes."),
+        ({"interval_minutes": 60, "staleness_minutes": 30}, "The staleness threshold must be at least the interval"),
+        ({"interval_minutes": 999999, "staleness_minutes": 999999}, "The interval must be between 1 and 10080 minutes."),
+        ({"priority": 5000}, "The priority must be between -100 and 100."),
+        ({"retry_base_seconds": 100, "retry_max_seconds": 10}, "The retry cap must be at least the retry base delay"),
+    ],
+)
+def test_the_form_refuses_bad_values_with_the_rule_and_changes_nothing(login, editor, changes, message):
+    config = ObjectSyncConfig.objects.get(object_type="project")
+    before = (config.interval_minutes, config.staleness_minutes, config.priority, config.retry_max_seconds)
+    response = login(editor).post(change_url("project"), form_data(config, **changes))
+    assert response.status_code == 200
+    assert message in response.text
+    assert "Please correct the error" in response.text
+    config.refresh_from_db()
+    assert (config.interval_minutes, config.staleness_minutes, config.priority, config.retry_max_seconds) == before
+
+
+def test_the_form_refuses_a_negative_interval_on_the_field(login, editor):
+    config = ObjectSyncConfig.objects.get(object_type="phase")
+    response = login(editor).post(change_url("phase"), form_data(config, interval_minutes=-5))
+    assert response.status_code == 200
+    assert "greater than or equal to 0" in response.text
+    assert ObjectSyncConfig.objects.get(object_type="phase").interval_minutes == 15
+
+
+def test_the_form_saves_good_values(login, editor):
+    config = ObjectSyncConfig.objects.get(object_type="project")
+    response = login(editor).post(change_url("project"), form_data(config, interval_minutes=20, staleness_minutes=40))
+    assert response.status_code == 302
+    config.refresh_from_db()
+    assert (config.interval_minutes, config.staleness_minutes) == (20, 40)
+
+
+def test_list_editing_saves_good_values(login, editor):
+    client = login(editor)
+    data = list_edit_data(client, {"elevation": {"interval_minutes": 10, "staleness_minutes": 25, "enabled": False}})
+    response = client.post(CHANGELIST, data)
+    assert response.status_code == 302
+    config = ObjectSyncConfig.objects.get(object_type="elevation")
+    assert (config.interval_minutes, config.staleness_minutes, config.enabled) == (10, 25, False)
+
+
+def test_list_editing_shows_the_rule_beside_the_bad_row_and_saves_no_row(login, editor):
+    client = login(editor)
+    data = list_edit_data(client, {
+        "directory": {"priority": 50},  # valid on its own
+        "phase": {"interval_minutes": 60, "staleness_minutes": 30},
+    })
+    response = client.post(CHANGELIST, data)
+    assert response.status_code == 200
+    assert "Please correct the error" in response.text
+    assert "The staleness threshold must be at least the interval" in response.text
+    # The message sits in its own row between the project row (form 1) and the phase row (form 2).
+    errors_at = response.text.index("The staleness threshold must be at least the interval")
+    assert response.text.index('name="form-1-interval_minutes"') < errors_at
+    assert errors_at < response.text.index('name="form-2-interval_minutes"')
+    configs = ObjectSyncConfig.objects.as_map()
+    assert (configs["phase"].interval_minutes, configs["phase"].staleness_minutes) == (15, 30)
+    assert configs["directory"].priority == 40
+
+
+def test_list_editing_refuses_an_interval_of_zero(login, editor):
+    client = login(editor)
+    response = client.post(CHANGELIST, list_edit_data(client, {"project": {"interval_minutes": 0}}))
+    assert response.status_code == 200
+    assert "The interval must be between 1 and 10080 minutes." in response.text
+    assert ObjectSyncConfig.objects.get(object_type="project").interval_minutes == 30
+
+
+def test_enable_and_disable_actions_report_how_many_rows_changed(login, editor):
+    client = login(editor)
+    ObjectSyncConfig.objects.filter(object_type="phase").update(enabled=False)
+    pks = list(ObjectSyncConfig.objects.filter(object_type__in=["phase", "project"]).values_list("pk", flat=True))
+    response = client.post(CHANGELIST, {"action": "enable_configs", "_selected_action": pks}, follow=True)
+    assert "Enabled 1 configuration." in response.text
+    response = client.post(CHANGELIST, {"action": "disable_configs", "_selected_action": pks}, follow=True)
+    assert "Disabled 2 configurations." in response.text
+    assert not ObjectSyncConfig.objects.filter(pk__in=pks, enabled=True).exists()
+
+
+def test_sync_all_of_a_type_queues_every_live_object_and_reports_counts(login, forcer, tree):
+    client = login(forcer)
+    pk = ObjectSyncConfig.objects.get(object_type="project").pk
+    response = client.post(CHANGELIST, {"action": "sync_all_now", "_selected_action": [pk]}, follow=True)
+    # Alpha, Beta, Gamma, Delta are live; none is removed or excluded.
+    assert "Project: Queued 4 sync jobs." in response.text
+    assert sorted(j[1] for j in queued_sync_jobs()) == sorted(p.pk for p in (tree.alpha, tree.beta, tree.gamma, tree.delta))
+    response = client.post(CHANGELIST, {"action": "sync_all_now", "_selected_action": [pk]}, follow=True)
+    assert "Project: Queued 0 sync jobs; 4 already queued." in response.text
+    assert len(queued_sync_jobs()) == 4
+
+
+def test_sync_all_directories_skips_removed_and_excluded_ones(login, forcer, tree):
+    client = login(forcer)
+    pk = ObjectSyncConfig.objects.get(object_type="directory").pk
+    response = client.post(CHANGELIST, {"action": "sync_all_now", "_selected_action": [pk]}, follow=True)
+    # root, Demo, Demo/Old queued; Archive (excluded) and Gone (removed) skipped.
+    assert "Directory: Queued 3 sync jobs; 2 skipped (removed upstream or excluded)." in response.text

@@ -1,0 +1,127 @@
+"""The sync dashboard: the page, its refresh fragment, the JSON figures and the chart."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from syncapp.models import FreshnessSnapshot, SchedulerTick, SyncRun
+from syncapp.snapshots import fresh_share, take_freshness_snapshot
+from syncapp.sync.force import force_sync
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("sync_dashboard")
+JSON = reverse("sync_dashboard_json")
+
+
+def run(minutes_ago: float, outcome: str, **fields) -> SyncRun:
+    started = timezone.now() - timedelta(minutes=minutes_ago)
+    return SyncRun.objects.create(
+        object_type=fields.pop("object_type", "project"), object_id=fields.pop("object_id", 1),
+        object_label=fields.pop("object_label", "Alpha"), trigger="scheduled", outcome=outcome, started_at=started,
+        finished_at=started + timedelta(seconds=2), **fields,
+    )
+
+
+@pytest.fixture
+def history(tree):
+    SchedulerTick.objects.create(ticked_at=timezone.now() - timedelta(seconds=90), background_enabled=True,
+                                 jobs_deferred=7)
+    run(10, "success")
+    run(70, "success")
+    run(75, "failed", object_type="elevation", object_id=tree.e1.pk, object_label="E1",
+        error="PartsListInvalid: the file has no Elevations table")
+    force_sync(tree.alpha)
+    return tree
+
+
+def cell(html: str, object_type: str, state: str) -> str:
+    row = re.search(rf'<tr data-type="{object_type}">(.*?)</tr>', html, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", re.search(rf'data-state="{state}">(.*?)</td>', row, re.S).group(1)).strip()
+
+
+def test_the_admin_index_links_to_the_dashboard(login, viewer):
+    response = login(viewer).get(reverse("admin:index"))
+    assert f'href="{DASHBOARD}"' in response.text
+
+
+def test_the_page_shows_freshness_queues_tick_failures_and_a_chart(login, viewer, history):
+    response = login(viewer).get(DASHBOARD)
+    assert response.status_code == 200
+    html = response.text
+    assert cell(html, "project", "never") == "1"
+    assert cell(html, "project", "failing") == "1"
+    assert cell(html, "project", "due") == "1"
+    assert cell(html, "directory", "stale") == "1"
+    assert cell(html, "directory", "excluded") == "1"
+    # A count links to the list filtered by that state.
+    assert reverse("admin:syncapp_project_changelist") + "?freshness=never" in html
+    # The oldest stale project is the never-synced one.
+    assert reverse("admin:syncapp_project_change", args=[history.beta.pk]) in html
+    assert re.search(r'id="background-sync">on<', html)
+    assert re.search(r'id="last-tick"[^>]*>1\xa0minute ago<', html), "the tick 90 s ago"
+    assert "7 jobs queued" in html
+    assert re.search(r'<tr data-queue="sync">.*?data-status="todo"><a [^>]*>1</a>', html, re.S)
+    assert "PartsListInvalid: the file has no Elevations table" in html
+    svg = re.search(r"<svg xmlns.*?</svg>", html, re.S).group(0)
+    assert svg.count("<rect") >= 3 + 4  # three runs in two hours, plus four legend swatches
+    assert "1 failed</title>" in svg
+    assert "<script" in html and "fragment=1" in html  # refreshes itself
+
+
+def test_the_fragment_is_the_body_alone(login, viewer, history):
+    response = login(viewer).get(DASHBOARD + "?fragment=1")
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert 'data-type="project"' in response.text
+
+
+def test_the_json_carries_the_same_figures(login, viewer, history):
+    data = login(viewer).get(JSON).json()
+    types = {row["object_type"]: row for row in data["types"]}
+    assert list(types) == ["directory", "project", "phase", "elevation"]
+    assert types["project"]["counts"] == {
+        "fresh": 1, "due": 1, "stale": 0, "never": 1, "failing": 1, "removed": 0, "excluded": 0,
+    }
+    assert types["project"]["oldest_stale"]["label"] == "Beta"
+    assert data["background_sync_enabled"] is True
+    assert data["last_tick"]["jobs_deferred"] == 7
+    assert data["workers_alive"] == 0
+    assert data["sessions"] == {"in_use": 0, "cap": 4}
+    assert {"queue": "sync", "counts": {"todo": 1, "doing": 0, "failed": 0, "succeeded": 0, "cancelled": 0,
+                                       "aborted": 0}} in data["queues"]
+    assert [f["error"] for f in data["recent_failures"]] == ["PartsListInvalid: the file has no Elevations table"]
+    assert sum(row["count"] for row in data["syncs_per_hour"]) == 3
+    assert data["freshness_history"][-1]["fresh_share"] == pytest.approx(fresh_share(
+        {row["object_type"]: row["counts"] for row in data["types"]}
+    ))
+
+
+def test_it_says_when_background_sync_is_off_and_no_tick_ever_ran(login, viewer, tree, settings):
+    settings.BACKGROUND_SYNC_ENABLED = False
+    html = login(viewer).get(DASHBOARD).text
+    assert re.search(r'id="background-sync">off<', html)
+    assert re.search(r'id="last-tick">never<', html)
+    assert "No failures recorded." in html
+
+
+def test_snapshots_draw_the_freshness_line_and_old_ones_are_dropped(login, viewer, tree, settings):
+    now = timezone.now()
+    old = FreshnessSnapshot.objects.create(taken_at=now - timedelta(days=settings.SYNC_RUN_RETENTION_DAYS + 1))
+    take_freshness_snapshot(now=now - timedelta(hours=2))
+    take_freshness_snapshot(now=now - timedelta(hours=1))
+    assert not FreshnessSnapshot.objects.filter(pk=old.pk).exists()
+    data = login(viewer).get(JSON).json()
+    assert len(data["freshness_history"]) == 3  # two snapshots and the live figure
+    svg = re.search(r"<svg xmlns.*?</svg>", login(viewer).get(DASHBOARD).text, re.S).group(0)
+    assert "<polyline" in svg
+    assert svg.count("<circle") == 3
+
+
+def test_the_fresh_share_ignores_removed_and_excluded_objects():
+    counts = {"project": {"fresh": 2, "due": 1, "stale": 1, "never": 0, "failing": 0, "removed": 5, "excluded": 3}}
+    assert fresh_share(counts) == pytest.approx(0.75)
+    assert fresh_share({"project": {"removed": 2}}) is None
