@@ -4,7 +4,7 @@ from .config import ObjectSyncConfig, ObjectType
 from .mirror import Directory, Elevation, Phase, Project
 from .partslist import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
 from .runs import SchedulerTick, SyncRun
-from .sessions import UpstreamRequestCount, UpstreamSessionLease
+from .sessions import UpstreamRequestCount, UpstreamSessionLease, UpstreamSessionWaiter
 from .snapshots import FreshnessSnapshot
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "SyncRun",
     "UpstreamRequestCount",
     "UpstreamSessionLease",
+    "UpstreamSessionWaiter",
 ]

@@ -3,6 +3,11 @@
 A lease row is a slot under the global cap LOGIKAL_MAX_SESSIONS. Tokens are
 never stored: a slot says who holds a session, not how to use it. Leases
 expire unless renewed, so a killed worker frees its slots by itself.
+
+Slots are counted per upstream (``scope``: a hash of the API URL and user), so a
+benchmark or test against its own simulator never competes with the real server's
+sessions. A process waiting for a slot says so in UpstreamSessionWaiter; holders
+then give up their idle sessions instead of keeping them until they time out.
 """
 
 from django.db import models
@@ -10,7 +15,10 @@ from django.db.models import F, Q
 
 
 class UpstreamSessionLease(models.Model):
-    slot = models.PositiveSmallIntegerField("slot", unique=True)
+    scope = models.CharField(
+        "upstream", max_length=64, default="", help_text="Which LogiKal server and user the slot counts against (a hash)."
+    )
+    slot = models.PositiveSmallIntegerField("slot")
     holder = models.CharField("holder", max_length=255, blank=True, help_text="host:pid:nonce of the process holding the slot.")
     acquired_at = models.DateTimeField("acquired", null=True, blank=True)
     renewed_at = models.DateTimeField("renewed", null=True, blank=True)
@@ -18,8 +26,9 @@ class UpstreamSessionLease(models.Model):
     cursor = models.CharField("cursor", max_length=1024, blank=True, help_text="Where the session is (for display only).")
 
     class Meta:
-        ordering = ["slot"]
+        ordering = ["scope", "slot"]
         constraints = [
+            models.UniqueConstraint(name="lease_unique_slot_per_scope", fields=["scope", "slot"]),
             models.CheckConstraint(
                 name="lease_held_has_expiry",
                 condition=Q(holder="") | (Q(expires_at__isnull=False) & Q(acquired_at__isnull=False)),
@@ -32,6 +41,24 @@ class UpstreamSessionLease(models.Model):
 
     def __str__(self) -> str:
         return f"slot {self.slot} ({self.holder or 'free'})"
+
+
+class UpstreamSessionWaiter(models.Model):
+    """A process waiting for a free slot; rows expire unless the waiter keeps refreshing them."""
+
+    scope = models.CharField("upstream", max_length=64)
+    holder = models.CharField("process", max_length=255, help_text="host:pid:nonce of the waiting process.")
+    since = models.DateTimeField("waiting since")
+    expires_at = models.DateTimeField("expires", db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(name="waiter_unique_process_per_scope", fields=["scope", "holder"]),
+            models.CheckConstraint(name="waiter_expiry_after_since", condition=Q(expires_at__gte=F("since"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.holder} waiting since {self.since:%H:%M:%S}"
 
 
 class UpstreamRequestCount(models.Model):
