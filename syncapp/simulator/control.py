@@ -16,7 +16,6 @@ import inspect
 from typing import TYPE_CHECKING
 
 from .envelope import ApiError, Request, Response, error, ok
-from .model import NotFound
 from .mutations import Conflict
 
 if TYPE_CHECKING:
@@ -89,6 +88,3 @@ def _operation(sim: Simulator, request: Request, name: str) -> Response:
         raise ValueError(f"{name}: {exc}; parameters: {inspect.signature(method)}") from None
     result = method(**kwargs)
     return ok(result)
-
-
-__all__ = ["OPERATIONS", "handle", "NotFound"]

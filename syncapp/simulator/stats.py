@@ -12,7 +12,7 @@ class Stats:
         self.reset()
 
     def reset(self) -> None:
-        with getattr(self, "_lock", threading.Lock()):
+        with self._lock:
             self.requests: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
             self.logins = 0
             self.logouts = 0
