@@ -60,14 +60,14 @@ def defer_parse_jobs(parts_list_ids: Iterable[int], *, priority: int | None = No
         priority = ObjectSyncConfig.objects.as_map()["parts_list"].priority
     waiting = _waiting(ids)
     todo = [i for i in ids if parse_lock(i) not in waiting]
-    jobs = [
+    if not todo:
+        return []
+    deferrers = [
         parse_parts_list_task.configure(lock=parse_lock(i), queueing_lock=parse_lock(i), priority=priority)
-        .make_new_job(parts_list_id=i)
         for i in todo
     ]
-    if not jobs:
-        return []
-    manager = parse_parts_list_task.app.job_manager
+    jobs = [deferrer.make_new_job(parts_list_id=i) for deferrer, i in zip(deferrers, todo, strict=True)]
+    manager = deferrers[0].job_manager
     try:
         manager.batch_defer_jobs(jobs)
         return todo
