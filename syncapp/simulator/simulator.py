@@ -101,7 +101,13 @@ class Simulator:
 
     # -- walking the tree (for expected results in tests) ---------------------------------------
     def iter_directories(self) -> Iterator[Directory]:
+        """Every directory except the root (""), parents first. Projects may sit at the root too."""
         return self.tree.iter_directories()
+
+    def iter_projects(self) -> Iterator[Project]:
+        """Every project, the root directory's included, directory by directory."""
+        for path in [""] + [d.path for d in self.tree.iter_directories()]:
+            yield from self.tree.projects_in(path)
 
     def projects_in(self, path: str) -> list[Project]:
         return self.tree.projects_in(path)

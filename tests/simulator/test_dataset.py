@@ -48,6 +48,8 @@ def test_it_lays_out_the_demo_data_set():
     assert (default.id, default.name, fase1.name) == (NULL_GUID, "Posities zonder levering", "Fase 1 (DEMO)")
     assert len(sim.elevations_of(dos.id, default.id)) == 13 and len(sim.elevations_of(dos.id, fase1.id)) == 4
     projects = [p for path in [""] + paths for p in sim.projects_in(path)]
+    assert [p.id for p in sim.iter_projects()] == [p.id for p in projects]
+    assert sim.projects_in("")  # a project at the root, which counts as a directory
     assert len(projects) >= 5 and any(p.is_deleted for p in projects)
     assert all(sim.phases_of(p.id)[0].id == NULL_GUID for p in projects)
     assert any(e.is_in_recycle_bin for p in projects for ph in sim.phases_of(p.id)
