@@ -71,6 +71,8 @@ logconfig_dict = {
             "filters": ["redact_secrets"],
         },
     },
+    # gunicorn merges this over its own defaults, whose root logger names a handler we replaced.
+    "root": {"level": "INFO", "handlers": ["error"]},
     "loggers": {
         "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},

@@ -1,0 +1,259 @@
+"""Peak memory of the Procfile's `web` and `worker` processes through a full sync.
+
+Everything runs as in production: a scratch database on the configured
+PostgreSQL server is migrated by the Procfile's `release` line; the simulator
+serves the chosen data set from a process of its own (no latency); `web` and
+`worker` are started from their Procfile lines with DEBUG=false. The worker's
+first scheduler tick syncs the whole tree while a few clients keep the web
+busy with the admin, the dashboard, /metrics and /readyz. Memory of each
+process tree (gunicorn master + workers; the worker) is sampled with psutil.
+
+Targets: worker under 150 MB, web under 250 MB, judged on PSS (proportional set
+size: pages shared between gunicorn's forked workers are counted once, as the
+container's memory limit counts them). Summed RSS is printed too, as an upper bound.
+"""
+
+import re
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from ..models import Directory, Elevation, PartsList, Phase, Project, SyncRun
+from ._procfile import MB, MemoryPeak, Process, free_port, procfile_commands, production_env, scratch_database, wait_for
+
+HELP = "Peak memory (RSS/PSS) of the Procfile's web and worker processes during a full sync of the simulator."
+
+WORKER_TARGET_MB = 150
+WEB_TARGET_MB = 250
+ADMIN_USER = "bench"
+ADMIN_PASSWORD = "bench-password-4471"  # a throwaway superuser in a throwaway database
+METRICS_TOKEN = "bench-metrics-token-0123456789"
+WEB_PATHS = (
+    "/admin/",
+    "/admin/dashboard/",
+    "/admin/dashboard/data.json",
+    "/admin/syncapp/project/",
+    "/admin/syncapp/elevation/",
+    "/admin/syncapp/syncrun/",
+    "/metrics",
+    "/readyz",
+)
+QUEUES = ("scheduler", "sync", "parser")
+
+
+def add_arguments(parser):
+    from ..simulator.config import DATASETS, PARTS_LIST_SIZES
+
+    parser.add_argument("--dataset", choices=DATASETS, default="large", help="simulator data set (default: large)")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds the sync may take before the run stops")
+    parser.add_argument("--parts-list-size", choices=PARTS_LIST_SIZES, default=None, help="simulator parts-list size")
+    parser.add_argument("--clients", type=int, default=2, help="concurrent web clients during the sync")
+    parser.add_argument("--sample-interval", type=float, default=0.5, help="seconds between memory samples")
+
+
+def run(options, progress):
+    if options["timeout"] <= 0 or options["clients"] < 0 or options["sample_interval"] <= 0:
+        raise ValueError("--timeout and --sample-interval must be positive, --clients at least 0")
+    commands = procfile_commands()
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch, scratch_database("bench_memory") as db_url:
+        scratch = Path(scratch)
+        progress(f"scratch database ready; logs in {scratch}")
+        yield _measure(options, progress, commands, db_url, scratch)
+
+
+def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
+    sim_port, web_port = free_port(), free_port()
+    api_url = f"http://127.0.0.1:{sim_port}/MbioeService.svc/api/v3"
+    env = production_env(
+        DATABASE_URL=db_url, LOGIKAL_API_BASE_URL=api_url, LOGIKAL_USERNAME="demo", LOGIKAL_PASSWORD="demo",
+        MEDIA_ROOT=scratch / "media", METRICS_TOKEN=METRICS_TOKEN, LOG_LEVEL="warning", PORT=web_port,
+        BACKGROUND_SYNC_ENABLED="true",
+    )
+    _release(commands["release"], env, scratch, progress)
+
+    simulator_args = f"--port {sim_port} --dataset {options['dataset']} --latency none"
+    if options["parts_list_size"]:
+        simulator_args += f" --parts-list-size {options['parts_list_size']}"
+    processes = [Process("simulator", f"python manage.py logikal_simulator {simulator_args}", env, scratch)]
+    try:
+        wait_for(lambda: httpx.get(f"http://127.0.0.1:{sim_port}/_sim/stats", timeout=2).status_code == 200,
+                 timeout=300, what="the simulator", process=processes[0])
+        web = Process("web", commands["web"], env, scratch)
+        processes.append(web)
+        base = f"http://127.0.0.1:{web_port}"
+        wait_for(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, timeout=120,
+                 what="the web process", process=web)
+        web_idle = MemoryPeak()
+        web_idle.sample(web.popen.pid)
+        progress(f"web up ({web_idle.pss / MB:.0f} MB PSS idle); starting the worker")
+
+        web_peak, worker_peak = MemoryPeak(), MemoryPeak()
+        load = WebLoad(base, clients=options["clients"])
+        started = time.monotonic()
+        worker = Process("worker", commands["worker"], env, scratch)
+        processes.append(worker)
+        load.start()
+        completed, state = _follow_sync(options, progress, db_url, web, worker, web_peak, worker_peak, started)
+        wall = time.monotonic() - started
+        load.stop()
+        web_peak.sample(web.popen.pid)
+    finally:
+        for process in reversed(processes):
+            process.stop()
+
+    worker_figures, web_figures = worker_peak.figures("worker"), web_peak.figures("web")
+    return {
+        "dataset": options["dataset"],
+        "timeout_s": options["timeout"],
+        "clients": options["clients"],
+        "completed": completed,
+        "sync_wall_s": round(wall, 1),
+        **state,
+        "web_requests": sum(load.statuses.values()),
+        "web_statuses": {f"{path} {status}": n for (path, status), n in sorted(load.statuses.items())},
+        "web_idle_pss_mb": round(web_idle.pss / MB, 1),
+        **web_figures,
+        **worker_figures,
+        "web_target_mb": WEB_TARGET_MB,
+        "worker_target_mb": WORKER_TARGET_MB,
+        "web_within_target": web_figures["web_peak_pss_mb"] < WEB_TARGET_MB,
+        "worker_within_target": worker_figures["worker_peak_pss_mb"] < WORKER_TARGET_MB,
+    }
+
+
+def _release(command, env, scratch, progress) -> None:
+    progress("release: " + command)
+    release = Process("release", command, env, scratch)
+    if release.popen.wait(timeout=600) != 0:
+        raise RuntimeError(f"release failed:\n{release.tail()}")
+    release.stop()
+    admin_env = dict(env, DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD)
+    create = Process("createsuperuser", f"python manage.py createsuperuser --noinput --username {ADMIN_USER} "
+                     "--email bench@example.com", admin_env, scratch)
+    if create.popen.wait(timeout=120) != 0:
+        raise RuntimeError(f"createsuperuser failed:\n{create.tail()}")
+    create.stop()
+
+
+def _follow_sync(options, progress, db_url, web, worker, web_peak, worker_peak, started):
+    """Sample memory until the queues drain after the first tick, or the timeout; returns (completed, state)."""
+    deadline = started + options["timeout"]
+    next_check = next_report = 0.0
+    quiet = 0
+    state = {}
+    with psycopg.connect(db_url, autocommit=True) as db:
+        while time.monotonic() < deadline:
+            for process in (web, worker):
+                if not process.running():
+                    raise RuntimeError(f"{process.name} exited ({process.popen.returncode}):\n{process.tail()}")
+            web_peak.sample(web.popen.pid)
+            worker_peak.sample(worker.popen.pid)
+            now = time.monotonic()
+            if now >= next_check:
+                next_check = now + 2
+                state = _sync_state(db)
+                # Done: runs were recorded and no scheduler/sync/parser job waits or runs, twice in a row.
+                quiet = quiet + 1 if state["sync_runs"] and not state["jobs_pending"] else 0
+                if quiet >= 2:
+                    return True, state
+            if now >= next_report:
+                next_report = now + 15
+                progress(
+                    f"{now - started:5.0f} s: {state.get('objects')} pending={state.get('jobs_pending')} "
+                    f"web {web_peak.pss / MB:.0f} MB, worker {worker_peak.pss / MB:.0f} MB (peak PSS)"
+                )
+            time.sleep(options["sample_interval"])
+    progress(f"timeout after {options['timeout']:.0f} s: figures cover the sync so far")
+    return False, state
+
+
+def _sync_state(db) -> dict:
+    tables = {
+        "directory": Directory._meta.db_table, "project": Project._meta.db_table, "phase": Phase._meta.db_table,
+        "elevation": Elevation._meta.db_table, "parts_list": PartsList._meta.db_table,
+    }
+    counts = ", ".join(f"(SELECT count(*) FROM {table})" for table in tables.values())
+    run_table = SyncRun._meta.db_table
+    row = db.execute(
+        f"""SELECT {counts},
+                   (SELECT count(*) FROM {run_table}),
+                   (SELECT count(*) FROM {run_table} WHERE outcome IN ('failed', 'retrying')),
+                   (SELECT count(*) FROM procrastinate_jobs
+                     WHERE status IN ('todo', 'doing') AND queue_name = ANY(%s))""",  # noqa: S608 - our table names
+        [list(QUEUES)],
+    ).fetchone()
+    objects = dict(zip(tables, row[: len(tables)]))
+    return {"objects": objects, "sync_runs": row[-3], "failed_runs": row[-2], "jobs_pending": row[-1]}
+
+
+class WebLoad:
+    """A few staff members clicking around the admin (and Prometheus scraping) while the sync runs."""
+
+    def __init__(self, base: str, *, clients: int):
+        self.base = base
+        self.clients = clients
+        self.statuses: Counter = Counter()
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(clients)]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=60)
+
+    def _client(self, index: int) -> None:
+        # The web runs with production settings: cookies are Secure and the app believes the
+        # request is HTTPS (X-Forwarded-Proto), so cookies are carried by hand over plain HTTP.
+        headers = {"X-Forwarded-Proto": "https", "Referer": f"https://127.0.0.1{self.base[self.base.rfind(':'):]}/"}
+        cookies: dict[str, str] = {}
+        with httpx.Client(base_url=self.base, timeout=60, headers=headers) as client:
+            try:
+                self._log_in(client, cookies)
+            except (httpx.HTTPError, RuntimeError):
+                self.statuses[("/admin/login/", "failed")] += 1
+            step = index
+            while not self._stop.is_set():
+                path = WEB_PATHS[step % len(WEB_PATHS)]
+                step += 1
+                extra = {"Authorization": f"Bearer {METRICS_TOKEN}"} if path == "/metrics" else {}
+                try:
+                    response = client.get(path, headers={**extra, "Cookie": _cookie_header(cookies)})
+                    self.statuses[(path, response.status_code)] += 1
+                except httpx.HTTPError as error:
+                    self.statuses[(path, type(error).__name__)] += 1
+                self._stop.wait(0.2)
+
+    def _log_in(self, client, cookies) -> None:
+        page = client.get("/admin/login/")
+        _remember(page, cookies)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        if not token:
+            raise RuntimeError("no CSRF token on the login page")
+        response = client.post(
+            "/admin/login/?next=/admin/",
+            data={"username": ADMIN_USER, "password": ADMIN_PASSWORD, "csrfmiddlewaretoken": token.group(1)},
+            headers={"Cookie": _cookie_header(cookies)},
+        )
+        _remember(response, cookies)
+        self.statuses[("/admin/login/", response.status_code)] += 1
+        if "sessionid" not in cookies:
+            raise RuntimeError(f"login failed ({response.status_code})")
+
+
+def _remember(response, cookies: dict) -> None:
+    for header in response.headers.get_list("set-cookie"):
+        name, _, rest = header.partition("=")
+        cookies[name.strip()] = rest.split(";", 1)[0]
+
+
+def _cookie_header(cookies: dict) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
