@@ -2,7 +2,8 @@
 
 Runs inside the caller's transaction. Sync never deletes: a child missing from
 the listing gets ``removed_at`` (with its whole subtree), unless the listing is
-suspicious — most children gone at once, as a transiently empty answer looks —
+suspicious — all children gone, or most of four or more, as a transiently
+empty answer looks —
 in which case the absence is only noted (``missing_since``) and must be
 confirmed by the next listing.
 """
@@ -38,6 +39,9 @@ class ListingOutcome:
 
 
 def is_suspicious_drop(live_before: int, missing: int) -> bool:
+    """An empty answer where children existed, or most of a larger family gone at once."""
+    if live_before > 0 and missing == live_before:
+        return True
     return live_before >= SUSPICIOUS_MIN_CHILDREN and missing > live_before * SUSPICIOUS_DROP_SHARE
 
 

@@ -32,7 +32,7 @@ def env(clean_queue, process_env, simulator, tmp_path):
 
 def upstream_counts(sim):
     dirs = list(sim.iter_directories())
-    projects = [p for d in dirs for p in sim.projects_in(d.path)]
+    projects = [p for path in ["", *(d.path for d in dirs)] for p in sim.projects_in(path)]
     phases = [(p, ph) for p in projects for ph in sim.phases_of(p.id)]
     elevations = [e for p, ph in phases for e in sim.elevations_of(p.id, ph.id)]
     return {"directory": len(dirs) + 1, "project": len(projects), "phase": len(phases), "elevation": len(elevations)}
@@ -58,7 +58,9 @@ def test_a_first_tick_brings_in_the_whole_tree_parents_first(simulator, env, tmp
     full_sync(env, tmp_path)
 
     assert mirror_counts() == upstream_counts(sim)
-    assert PartsList.objects.filter(downloaded_at__isnull=False).count() == Elevation.objects.count()
+    wanted = Elevation.objects.filter(is_in_recycle_bin=False)
+    assert Elevation.objects.filter(is_in_recycle_bin=True).exists()  # the demo keeps one in the bin
+    assert PartsList.objects.filter(downloaded_at__isnull=False).count() == wanted.count()
     for model in (Directory, Project, Phase, Elevation):
         counts = model.objects.freshness_counts()
         assert counts[Freshness.FRESH] == model.objects.count(), (model, counts)

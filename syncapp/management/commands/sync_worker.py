@@ -74,7 +74,7 @@ class Command(BaseCommand):
 
     def _close_upstream(self) -> None:
         try:
-            from syncapp.logikal import close_upstream
+            from syncapp.logikal import reset_upstream
         except ImportError:
             return
-        close_upstream()
+        reset_upstream()
