@@ -35,6 +35,9 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
         ("Record", {"fields": ["updated_at"], "classes": ["collapse"]}),
     ]
     actions = ["enable_configs", "disable_configs", "sync_all_now"]
+    # Parents first, the order syncs run in.
+    ordering = [Case(*(When(object_type=t, then=Value(i)) for i, t in enumerate(TYPE_ORDER)),
+                     output_field=IntegerField()).asc()]
 
     def has_add_permission(self, request):
         return False  # one row per type exists from the first migration on
@@ -42,10 +45,6 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_ordering(self, request):
-        # Parents first, the order syncs run in.
-        rank = Case(*(When(object_type=t, then=Value(i)) for i, t in enumerate(TYPE_ORDER)), output_field=IntegerField())
-        return [rank.asc()]
 
     @admin.display(description="objects")
     def objects_link(self, config):

@@ -6,6 +6,7 @@ from ..models import Directory, Elevation, Phase, Project
 from .common import admin_link, changelist_link, plural, report, subquery_count
 from .forcing import set_excluded
 from .mirror import MirrorAdmin
+from .partslist import PartsListInline
 
 
 @admin.register(Directory)
@@ -132,6 +133,7 @@ class ElevationAdmin(MirrorAdmin):
     search_fields = ["name", "phase__name", "phase__project__name", "phase__project__job_number"]
     # An elevation's subtree is its parts list, which its own sync fetches anyway.
     actions = ["force_sync_action"]
+    inlines = [PartsListInline]
     fieldsets = [
         (None, {"fields": ["name", "guid", "version_id", "phase_link", "project_link", "thumbnail"]}),
         ("LogiKal", {"fields": [

@@ -1,0 +1,71 @@
+"""`manage.py sync_plan`: what the next scheduler tick would queue, and why, without queueing anything."""
+
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.utils import timezone
+
+from syncapp.management.command_errors import database_errors_as_command_error
+from syncapp.models import ObjectSyncConfig
+from syncapp.sync.jobs import queueing_lock
+from syncapp.sync.planner import plan_due_jobs
+from syncapp.sync.tick import tick_period
+
+
+def waiting_locks(jobs) -> set[str]:
+    """Queueing locks of the planned jobs that already wait in the queue (the tick would skip them)."""
+    locks = [queueing_lock(job.object_type, job.object_id, "scheduled") for job in jobs]
+    if not locks:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' AND queueing_lock = ANY(%s)",
+                       [locks])
+        return {row[0] for row in cursor.fetchall()}
+
+
+class Command(BaseCommand):
+    help = (
+        "Dry run of the scheduler: list the sync jobs the next tick would queue, with the reason for each "
+        "(planned exactly as the tick plans, with its look-ahead). Queues nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="Print one JSON document instead of a list.")
+
+    def handle(self, *args, **options):
+        with database_errors_as_command_error():
+            self._handle(**options)
+
+    def _handle(self, **options):
+        now = timezone.now()
+        lookahead = tick_period(now=now)
+        plan = plan_due_jobs(now=now, lookahead=lookahead, configs=ObjectSyncConfig.objects.as_map())
+        waiting = waiting_locks(plan.jobs)
+        jobs = [
+            {"object_type": job.object_type, "object_id": job.object_id, "label": job.label, "reason": job.reason,
+             "already_queued": queueing_lock(job.object_type, job.object_id, "scheduled") in waiting}
+            for job in plan.jobs
+        ]
+        enabled = settings.BACKGROUND_SYNC_ENABLED
+        if options["json"]:
+            self.stdout.write(json.dumps({
+                "generated_at": now.isoformat(), "background_sync_enabled": enabled,
+                "lookahead_s": lookahead.total_seconds(), "jobs": jobs, "count_by_type": plan.count_by_type(),
+            }, indent=2))
+            return
+        new = sum(not job["already_queued"] for job in jobs)
+        if not enabled:
+            self.stdout.write("Background sync is disabled: the next tick queues nothing. Were it enabled:")
+        if not jobs:
+            self.stdout.write("Nothing is due: the next tick would queue no job.")
+            return
+        by_type = ", ".join(f"{n} {t}" for t, n in plan.count_by_type().items())
+        self.stdout.write(f"The next tick would queue {new} job{'s' if new != 1 else ''}; "
+                          f"{len(jobs) - new} more due but already waiting. Planned: {by_type}.")
+        width = max(len(job["label"]) for job in jobs)
+        for job in jobs:
+            note = "  [already queued]" if job["already_queued"] else ""
+            self.stdout.write(f"  {job['object_type']:<10} {job['object_id']:>7}  {job['label']:<{width}}  "
+                              f"{job['reason']}{note}")

@@ -1,0 +1,225 @@
+"""`manage.py up`: the whole system on one machine, for a first look and for development.
+
+Migrates, makes sure a superuser exists, then runs as child processes: the
+LogiKal simulator with the demo data set (when LOGIKAL_API_BASE_URL is unset),
+a sync worker and the web server. All share one environment, so with
+DATABASE_URL unset they all use the same embedded PostgreSQL. Ctrl-C or SIGTERM
+stops everything it started; if one child dies, the rest are stopped too.
+"""
+
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
+SIMULATOR_URL_LINE = re.compile(r"API base URL: (\S+)")
+START_TIMEOUT_S = 90
+STOP_TIMEOUT_S = 20
+
+
+class Child:
+    """A child process whose output is relayed line by line with its name in front."""
+
+    def __init__(self, name: str, args: list[str], env: dict, out, on_line=None):
+        self.name = name
+        kwargs = {"start_new_session": True} if os.name == "posix" else {
+            "creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+        # Own session: a terminal's Ctrl-C reaches only `up`, which stops the children in order.
+        self.process = subprocess.Popen(
+            [sys.executable, MANAGE, *args], env=env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1, **kwargs,
+        )
+        self._out = out
+        self._on_line = on_line
+        self._relay = threading.Thread(target=self._relay_output, name=f"relay-{name}", daemon=True)
+        self._relay.start()
+
+    def _relay_output(self) -> None:
+        for line in self.process.stdout:
+            if self._on_line:
+                self._on_line(line)
+            self._out(f"[{self.name}] {line.rstrip()}")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def exited(self) -> int | None:
+        return self.process.poll()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: the worker finishes or hands back its jobs
+            try:
+                self.process.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._relay.join(timeout=5)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the whole system locally: migrate, ensure a superuser (credentials printed), start the LogiKal "
+        "simulator with the demo data set when LOGIKAL_API_BASE_URL is unset, a sync worker and the web "
+        "server. Uses the embedded PostgreSQL when DATABASE_URL is unset. Ctrl-C stops everything."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="Port of the web server (default 8000).")
+        parser.add_argument("--host", default="127.0.0.1", help="Address the web server listens on.")
+        parser.add_argument("--no-simulator", action="store_true",
+                            help="Do not start the simulator even when LOGIKAL_API_BASE_URL is unset.")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("`up` is the development command; with DEBUG=false run the Procfile's processes")
+        host, port = options["host"], options["port"]
+        if not port_is_free(host, port):
+            raise CommandError(f"port {port} on {host} is in use; pass --port")
+        self._lock = threading.Lock()
+        self.children: list[Child] = []
+        self.stopping = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: self.stopping.set())
+        try:
+            self._start(host, port, use_simulator=not options["no_simulator"])
+            failed = self._watch()
+        finally:
+            self._stop_all()
+        if failed:
+            raise CommandError(f"{failed} exited unexpectedly; everything else was stopped")
+        self.say("Stopped.")
+
+    def say(self, text: str) -> None:
+        with self._lock:
+            self.stdout.write(text)
+            self.stdout.flush()
+
+    def _start(self, host: str, port: int, *, use_simulator: bool) -> None:
+        database = "embedded PostgreSQL in " + str(settings.DATABASES["default"]["HOST"]) \
+            if settings.EMBEDDED_DATABASE else "DATABASE_URL"
+        self.say(f"[up] Migrating ({database}) ...")
+        call_command("migrate", interactive=False, verbosity=0)
+        login = self._ensure_superuser()
+
+        env = dict(os.environ, PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="project.settings")
+        upstream = settings.LOGIKAL_API_BASE_URL
+        if upstream is None and use_simulator:
+            upstream = self._start_simulator(env)
+            env.update(LOGIKAL_API_BASE_URL=upstream, LOGIKAL_USERNAME="demo", LOGIKAL_PASSWORD="demo")
+            upstream_text = f"LogiKal simulator, demo data set, at {upstream}"
+        elif upstream is None:
+            upstream_text = "none (LOGIKAL_API_BASE_URL unset and --no-simulator): syncs will fail"
+        else:
+            upstream_text = upstream
+        self._spawn("worker", ["sync_worker"], env)
+        self._spawn("web", ["runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env)
+        base = f"http://{host}:{port}"
+        self._wait_for_web(f"{base}/admin/login/")
+        if self.stopping.is_set():
+            return
+        self.say("")
+        self.say("logikal-sync is running.")
+        self.say(f"  Admin:      {base}/admin/")
+        self.say(f"  Dashboard:  {base}/admin/dashboard/")
+        self.say(f"  Login:      {login}")
+        self.say(f"  Upstream:   {upstream_text}")
+        self.say(f"  Background sync: {'on' if settings.BACKGROUND_SYNC_ENABLED else 'off'}")
+        self.say("Press Ctrl-C to stop.")
+        self.say("")
+
+    def _ensure_superuser(self) -> str:
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects
+        existing = users.filter(is_superuser=True, is_active=True).order_by("pk").first()
+        if existing is not None:
+            return (f"{existing.get_username()} (existing superuser; password unchanged, reset it with "
+                    f"`manage.py changepassword {existing.get_username()}`)")
+        password = secrets.token_urlsafe(12)
+        user, _ = users.get_or_create(username="admin")
+        user.is_staff = user.is_superuser = user.is_active = True
+        user.set_password(password)
+        user.save()
+        return f"admin / {password}   (shown once: note it or change it in the admin)"
+
+    def _spawn(self, name: str, args: list[str], env: dict, on_line=None) -> Child:
+        child = Child(name, args, env, self.say, on_line)
+        self.children.append(child)
+        self.say(f"[up] started {name} (pid {child.pid})")
+        return child
+
+    def _start_simulator(self, env: dict) -> str:
+        found = threading.Event()
+        url = []
+
+        def watch(line: str) -> None:
+            match = SIMULATOR_URL_LINE.search(line)
+            if match and not found.is_set():
+                url.append(match.group(1))
+                found.set()
+
+        child = self._spawn("simulator", ["logikal_simulator", "--port", "0", "--dataset", "demo"], env, watch)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not found.wait(0.2):
+            if child.exited() is not None:
+                raise CommandError(f"the simulator exited with status {child.exited()} before it was ready")
+            if self.stopping.is_set() or time.monotonic() > deadline:
+                raise CommandError("the simulator did not start in time")
+        return url[0]
+
+    def _wait_for_web(self, url: str) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline and not self.stopping.is_set():
+            for child in self.children:
+                if child.exited() is not None:
+                    raise CommandError(f"{child.name} exited with status {child.exited()} during start-up")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        if not self.stopping.is_set():
+            raise CommandError(f"the web server did not answer {url} within {START_TIMEOUT_S} s")
+
+    def _watch(self) -> str | None:
+        """Until Ctrl-C/SIGTERM (returns None) or a child dies (returns its name)."""
+        while not self.stopping.wait(0.5):
+            for child in self.children:
+                status = child.exited()
+                if status is not None:
+                    self.say(f"[up] {child.name} exited with status {status}; stopping the rest")
+                    return child.name
+        return None
+
+    def _stop_all(self) -> None:
+        # Web first (no new forced syncs), then the worker, then the simulator it talks to.
+        for child in reversed(self.children):
+            if child.exited() is None:
+                self.say(f"[up] stopping {child.name} (pid {child.pid}) ...")
+            child.stop()

@@ -1,0 +1,109 @@
+"""Following forced sync jobs to the end: their Procrastinate status, their SyncRuns, their subtree.
+
+A forced sync with a subtree queues the children's jobs only when the parent's
+job has run (in the same transaction as the parent's writes), so the set of
+jobs to wait for grows while we wait. New forced subtree jobs are adopted when
+their object lies below the root we forced; the wait is over when every adopted
+job is finished and no unfinished one is left to adopt.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q
+
+from ..models import Directory, Elevation, Phase, Project, SyncRun
+
+FINISHED = {"succeeded", "failed", "cancelled", "aborted"}
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    running: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def finished(self) -> bool:
+        return self.running == 0 and self.waiting == 0
+
+    def line(self, elapsed_s: float) -> str:
+        return (f"{self.succeeded + self.failed}/{self.total} jobs finished: {self.succeeded} done, "
+                f"{self.failed} failed, {self.running} running, {self.waiting} waiting ({elapsed_s:.0f} s)")
+
+
+def _subtree_filters(root) -> dict[str, Q]:
+    """Per object type, the condition "below root" (root itself included)."""
+    if isinstance(root, Directory):
+        prefix = "" if root.path == "" else root.path + "/"
+        under = Q(path=root.path) | Q(path__startswith=prefix)
+        return {
+            "directory": under,
+            "project": Q(directory__path=root.path) | Q(directory__path__startswith=prefix),
+            "phase": Q(project__directory__path=root.path) | Q(project__directory__path__startswith=prefix),
+            "elevation": Q(phase__project__directory__path=root.path)
+            | Q(phase__project__directory__path__startswith=prefix),
+        }
+    if isinstance(root, Project):
+        return {"project": Q(pk=root.pk), "phase": Q(project=root), "elevation": Q(phase__project=root)}
+    if isinstance(root, Phase):
+        return {"phase": Q(pk=root.pk), "elevation": Q(phase=root)}
+    return {"elevation": Q(pk=root.pk)}
+
+
+MODELS = {"directory": Directory, "project": Project, "phase": Phase, "elevation": Elevation}
+
+
+class JobFollower:
+    def __init__(self, root, job_ids: list[int], *, subtree: bool):
+        self.root = root
+        self.subtree = subtree
+        self.job_ids: set[int] = set(job_ids)
+        self.seen: set[int] = set(job_ids)  # every job id examined for adoption
+        self.first_id = min(job_ids) if job_ids else None
+
+    def _adopt_children(self, cursor) -> None:
+        if not self.subtree or self.first_id is None:
+            return
+        cursor.execute(
+            "SELECT id, args->>'object_type', (args->>'object_id')::bigint FROM procrastinate_jobs "
+            "WHERE task_name = 'sync_object' AND id > %s AND NOT (id = ANY(%s)) "
+            "AND args->>'trigger' = 'forced' AND args->>'subtree' = 'true'",
+            [self.first_id, list(self.seen)],
+        )
+        candidates: dict[str, dict[int, int]] = {}
+        for job_id, object_type, object_id in cursor.fetchall():
+            self.seen.add(job_id)
+            candidates.setdefault(object_type, {})[object_id] = job_id
+        filters = _subtree_filters(self.root)
+        for object_type, by_object in candidates.items():
+            if object_type not in filters:
+                continue
+            below = MODELS[object_type].objects.filter(filters[object_type], pk__in=list(by_object))
+            self.job_ids.update(by_object[pk] for pk in below.values_list("pk", flat=True))
+
+    def poll(self) -> Progress:
+        with connection.cursor() as cursor:
+            self._adopt_children(cursor)
+            cursor.execute("SELECT id, status::text FROM procrastinate_jobs WHERE id = ANY(%s)", [list(self.job_ids)])
+            statuses = dict(cursor.fetchall())
+        progress = Progress(total=len(self.job_ids))
+        for job_id in self.job_ids:
+            status = statuses.get(job_id, "succeeded")  # pruned rows are long finished
+            if status == "succeeded":
+                progress.succeeded += 1
+            elif status in FINISHED:
+                progress.failed += 1
+            elif status == "doing":
+                progress.running += 1
+            else:
+                progress.waiting += 1
+        if progress.failed:
+            failed_runs = SyncRun.objects.filter(job_id__in=self.job_ids).exclude(error="").filter(
+                outcome__in=["failed", "retrying"]
+            ).order_by("-started_at")
+            progress.errors = [f"{run.object_type} {run.object_label}: {run.error}" for run in failed_runs[:5]]
+        return progress
