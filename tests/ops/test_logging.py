@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from syncapp.logging import JsonFormatter, RedactSecretsFilter
+from syncapp.logging import JsonFormatter, RedactSecretsFilter, SkipProbeAccessFilter
 
 from ..conftest import manage
 
@@ -86,6 +86,17 @@ def test_json_lines_keep_a_multi_line_traceback_on_one_line():
     payload = json.loads(output)
     assert payload["message"] == "first line\nsecond line"
     assert payload["level"] == "error" and "KeyError" in payload["exception"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "kept"),
+    [("/healthz", "200", False), ("/readyz", "200", False), ("/readyz", "503", True), ("/admin/", "200", True)],
+)
+def test_the_access_log_leaves_out_successful_probes_only(path, status, kept):
+    # As gunicorn logs it: one dict of "atoms" as the %-argument.
+    atoms = {"h": "10.0.0.1", "r": f"GET {path} HTTP/1.1", "U": path, "s": status}
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1, '%(h)s "%(r)s" %(s)s', (atoms,), None)
+    assert SkipProbeAccessFilter().filter(record) is kept
 
 
 def test_log_format_json_makes_every_line_of_a_real_process_a_json_object(process_env):
