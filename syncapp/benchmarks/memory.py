@@ -83,7 +83,7 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
     try:
         wait_for(lambda: httpx.get(f"http://127.0.0.1:{sim_port}/_sim/stats", timeout=2).status_code == 200,
                  timeout=300, what="the simulator", process=processes[0])
-        web = Process("web", commands["web"], env, scratch)
+        web = Process("web", commands["web"], dict(env, DB_APPLICATION_NAME="bench-web"), scratch)
         processes.append(web)
         base = f"http://127.0.0.1:{web_port}"
         wait_for(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, timeout=120,
@@ -95,7 +95,7 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
         web_peak, worker_peak = MemoryPeak(), MemoryPeak()
         load = WebLoad(base, clients=options["clients"])
         started = time.monotonic()
-        worker = Process("worker", commands["worker"], env, scratch)
+        worker = Process("worker", commands["worker"], dict(env, DB_APPLICATION_NAME="bench-worker"), scratch)
         processes.append(worker)
         load.start()
         completed, state = _follow_sync(options, progress, db_url, web, worker, web_peak, worker_peak, started)
@@ -146,6 +146,7 @@ def _follow_sync(options, progress, db_url, web, worker, web_peak, worker_peak, 
     next_check = next_report = 0.0
     quiet = 0
     state = {}
+    connections = {"web": 0, "worker": 0}
     with psycopg.connect(db_url, autocommit=True) as db:
         while time.monotonic() < deadline:
             for process in (web, worker):
@@ -157,6 +158,9 @@ def _follow_sync(options, progress, db_url, web, worker, web_peak, worker_peak, 
             if now >= next_check:
                 next_check = now + 2
                 state = _sync_state(db)
+                for name, n in _connections(db).items():
+                    connections[name] = max(connections[name], n)
+                state["db_connections_peak"] = dict(connections)
                 # Done: runs were recorded and no scheduler/sync/parser job waits or runs, twice in a row.
                 quiet = quiet + 1 if state["sync_runs"] and not state["jobs_pending"] else 0
                 if quiet >= 2:
@@ -170,6 +174,15 @@ def _follow_sync(options, progress, db_url, web, worker, web_peak, worker_peak, 
             time.sleep(options["sample_interval"])
     progress(f"timeout after {options['timeout']:.0f} s: figures cover the sync so far")
     return False, state
+
+
+def _connections(db) -> dict[str, int]:
+    """Open database connections of web and worker (the smallest managed PostgreSQL allows about 25)."""
+    rows = db.execute(
+        "SELECT application_name, count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND application_name IN ('bench-web', 'bench-worker') GROUP BY 1"
+    ).fetchall()
+    return {name.removeprefix("bench-"): n for name, n in rows}
 
 
 def _sync_state(db) -> dict:
