@@ -149,7 +149,8 @@ def _finish_parsed(claim: Claim, parsed: ParsedPartsList) -> str:
             return _superseded(claim)
         previous_sha = parts_list.parsed_sha256
         for table, model in ROW_MODELS.items():
-            model.objects.filter(parts_list=parts_list).delete()
+            if previous_sha:  # rows exist only once a parse succeeded (same transaction as parsed_sha256)
+                model.objects.filter(parts_list=parts_list).delete()
             model.objects.bulk_create(
                 (model(parts_list=parts_list, **_fit(model, row)) for row in parsed.rows(table)), batch_size=2000
             )
