@@ -149,6 +149,9 @@ LOGIKAL_SESSION_LEASE_S = env_int("LOGIKAL_SESSION_LEASE_S", 90, minimum=10)
 # --- Sync behaviour ------------------------------------------------------------
 BACKGROUND_SYNC_ENABLED = env_bool("BACKGROUND_SYNC_ENABLED", True)
 SCHEDULER_CRON = env_str("SCHEDULER_CRON", "*/5 * * * *")
+# A tick queues at most this many jobs (parents first); the rest wait for the next tick,
+# so a burst of upstream changes never floods the queue or holds a long transaction.
+SCHEDULER_MAX_JOBS_PER_TICK = env_int("SCHEDULER_MAX_JOBS_PER_TICK", 1000, minimum=1)
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4, minimum=1, maximum=64)
 PARTS_LIST_MAX_BYTES = env_int("PARTS_LIST_MAX_BYTES", 32 * 1024 * 1024, minimum=1024)
 # Jobs of a worker silent for this long are retried (the worker was killed); checked on this cron.

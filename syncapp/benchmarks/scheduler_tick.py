@@ -5,7 +5,8 @@ root listing covers it all, one job), `projects_due` (directories fresh, every
 project's phase listing due: one job per project), `elevations_changed`
 (everything listed, every elevation changed upstream: one job per elevation).
 `statements` is the SQL statement count of the tick; it must not depend on the
-tree size.
+tree size. A tick queues at most SCHEDULER_MAX_JOBS_PER_TICK jobs (`jobs_planned`
+shows how many were due).
 """
 
 import time
@@ -37,7 +38,11 @@ def _tick() -> dict:
         started = time.perf_counter()
         tick = scheduler_tick()
         wall = time.perf_counter() - started
-    return {"wall_s": round(wall, 3), "statements": len(queries), "jobs_deferred": tick.jobs_deferred}
+    from syncapp.sync.planner import plan_due_jobs
+
+    planned = len(plan_due_jobs().jobs)
+    return {"wall_s": round(wall, 3), "statements": len(queries), "jobs_deferred": tick.jobs_deferred,
+            "jobs_planned": planned}
 
 
 def _clear_jobs() -> None:

@@ -140,3 +140,34 @@ def test_planning_below_a_root_stays_inside_it():
     plan = plan_due_jobs(root=project)
     assert planned(plan) == sorted(("phase", p.pk) for p in project.phases.all())
     assert ("project", other_project.pk) not in planned(plan_due_jobs(root=top))
+
+
+def test_a_tick_queues_at_most_the_configured_number_of_jobs_parents_first(settings, clean_queue):
+    from syncapp.sync.tick import scheduler_tick
+
+    settings.SCHEDULER_MAX_JOBS_PER_TICK = 2
+    _, projects = f.fresh_tree(n_projects=3, n_phases=2)
+    from syncapp.models import Project
+
+    Project.objects.filter(pk=projects[0].pk).update(listed_at=None)
+    Phase.objects.exclude(project=projects[0]).update(listed_at=None)
+    tick = scheduler_tick()
+    assert tick.jobs_deferred == 2
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    kinds = sorted(job.args["object_type"] for job in ProcrastinateJob.objects.all())
+    assert kinds == ["phase", "project"]
+
+
+def test_a_tick_with_background_sync_disabled_queues_nothing(settings, clean_queue, caplog):
+    from syncapp.sync.tick import scheduler_tick
+
+    settings.BACKGROUND_SYNC_ENABLED = False
+    f.root().__class__.objects.filter(path="").update(listed_at=None)
+    with caplog.at_level("INFO"):
+        tick = scheduler_tick()
+    assert tick.jobs_deferred == 0 and tick.background_enabled is False
+    assert "Background sync is disabled, skipping scheduled sync" in caplog.text
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    assert not ProcrastinateJob.objects.exists()
