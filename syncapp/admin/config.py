@@ -1,6 +1,8 @@
 """Per-type sync configuration: edited in the list and in a form, validated by the database's rules."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -13,15 +15,52 @@ from .common import PermissionCheckedActions, plural, report
 from .forcing import force_objects
 
 
+class SyncConfigForm(forms.ModelForm):
+    """Shows each database rule that a value breaks beside that value's field.
+
+    Model validation reports CheckConstraint violations as errors of the whole
+    form; in an editable list that is a line above the row, easy to misread.
+    """
+
+    RULE_FIELDS = {
+        "syncconfig_interval_at_least_1_min": "interval_minutes",
+        "syncconfig_staleness_at_least_interval": "staleness_minutes",
+        "syncconfig_priority_range": "priority",
+        "syncconfig_attempts_range": "max_attempts",
+        "syncconfig_retry_delays_ordered": "retry_max_seconds",
+    }
+
+    def _post_clean(self):
+        super()._post_clean()
+        by_message = {
+            str(constraint.get_violation_error_message()): self.RULE_FIELDS.get(constraint.name)
+            for constraint in ObjectSyncConfig._meta.constraints
+        }
+        errors = self._errors.get(NON_FIELD_ERRORS)
+        if not errors:
+            return
+        keep, moved = [], []
+        for error in errors.as_data():
+            field = by_message.get(error.messages[0]) if len(error.messages) == 1 else None
+            (moved if field in self.fields else keep).append((field, error))
+        del self._errors[NON_FIELD_ERRORS]
+        if keep:
+            self._errors[NON_FIELD_ERRORS] = self.error_class(
+                [error for _, error in keep], error_class="nonfield", renderer=self.renderer
+            )
+        for field, error in moved:
+            self.add_error(field, error)
+
+
 @admin.register(ObjectSyncConfig)
 class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
     list_display = [
         "object_type", "enabled", "interval_minutes", "staleness_minutes", "priority",
         "cascade", "objects_link", "updated_at",
     ]
+    form = SyncConfigForm
     list_display_links = ["object_type"]
     list_editable = ["enabled", "interval_minutes", "staleness_minutes", "priority"]
-    list_filter = ["enabled"]
     readonly_fields = ["object_type", "updated_at"]
     fieldsets = [
         (None, {"fields": ["object_type", "enabled"]}),
@@ -38,6 +77,9 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
     # Parents first, the order syncs run in.
     ordering = [Case(*(When(object_type=t, then=Value(i)) for i, t in enumerate(TYPE_ORDER)),
                      output_field=IntegerField()).asc()]
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=SyncConfigForm, **kwargs)
 
     def has_add_permission(self, request):
         return False  # one row per type exists from the first migration on

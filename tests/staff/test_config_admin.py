@@ -130,10 +130,13 @@ def test_list_editing_shows_the_rule_beside_the_bad_row_and_saves_no_row(login, 
     assert response.status_code == 200
     assert "Please correct the error" in response.text
     assert "The staleness threshold must be at least the interval" in response.text
-    # The message sits in its own row between the project row (form 1) and the phase row (form 2).
+    # The message sits in the phase row (form 2), right above its staleness input.
     errors_at = response.text.index("The staleness threshold must be at least the interval")
-    assert response.text.index('name="form-1-interval_minutes"') < errors_at
-    assert errors_at < response.text.index('name="form-2-interval_minutes"')
+    assert response.text.index('name="form-2-interval_minutes"') < errors_at
+    assert errors_at < response.text.index('name="form-2-staleness_minutes"')
+    assert response.context["cl"].formset.forms[2].errors == {
+        "staleness_minutes": ["The staleness threshold must be at least the interval and at most 43200 minutes."]
+    }
     configs = ObjectSyncConfig.objects.as_map()
     assert (configs["phase"].interval_minutes, configs["phase"].staleness_minutes) == (15, 30)
     assert configs["directory"].priority == 40
