@@ -203,6 +203,17 @@ def test_sync_plan_json_marks_jobs_already_waiting(tree):
 
 
 @pytest.mark.django_db
+def test_sync_plan_marks_what_passes_the_per_tick_cap(tree, settings):
+    settings.SCHEDULER_MAX_JOBS_PER_TICK = 1
+    status, out, _ = run("sync_plan")
+    data = json.loads(run("sync_plan", "--json")[1])
+    assert status == 0
+    assert [job["later_tick"] for job in data["jobs"]] == [False] + [True] * (len(data["jobs"]) - 1)
+    assert "The next tick would queue 1 job;" in out
+    assert f"{len(data['jobs']) - 1} planned jobs pass SCHEDULER_MAX_JOBS_PER_TICK=1" in out
+
+
+@pytest.mark.django_db
 def test_sync_plan_says_when_nothing_is_due_and_when_background_sync_is_off(tree, settings):
     all_fresh()
     Directory.objects.filter(removed_at__isnull=True).update(listed_at=timezone.now())

@@ -43,29 +43,37 @@ class Command(BaseCommand):
         lookahead = tick_period(now=now)
         plan = plan_due_jobs(now=now, lookahead=lookahead, configs=ObjectSyncConfig.objects.as_map())
         waiting = waiting_locks(plan.jobs)
+        cap = settings.SCHEDULER_MAX_JOBS_PER_TICK  # the tick takes the first `cap` jobs, parents first
         jobs = [
             {"object_type": job.object_type, "object_id": job.object_id, "label": job.label, "reason": job.reason,
-             "already_queued": queueing_lock(job.object_type, job.object_id, "scheduled") in waiting}
-            for job in plan.jobs
+             "already_queued": queueing_lock(job.object_type, job.object_id, "scheduled") in waiting,
+             "later_tick": index >= cap}
+            for index, job in enumerate(plan.jobs)
         ]
         enabled = settings.BACKGROUND_SYNC_ENABLED
         if options["json"]:
             self.stdout.write(json.dumps({
                 "generated_at": now.isoformat(), "background_sync_enabled": enabled,
-                "lookahead_s": lookahead.total_seconds(), "jobs": jobs, "count_by_type": plan.count_by_type(),
+                "lookahead_s": lookahead.total_seconds(), "max_jobs_per_tick": cap, "jobs": jobs,
+                "count_by_type": plan.count_by_type(),
             }, indent=2))
             return
-        new = sum(not job["already_queued"] for job in jobs)
+        new = sum(not job["already_queued"] and not job["later_tick"] for job in jobs)
+        later = sum(job["later_tick"] for job in jobs)
         if not enabled:
             self.stdout.write("Background sync is disabled: the next tick queues nothing. Were it enabled:")
         if not jobs:
             self.stdout.write("Nothing is due: the next tick would queue no job.")
             return
         by_type = ", ".join(f"{n} {t}" for t, n in plan.count_by_type().items())
+        waiting_count = sum(job["already_queued"] and not job["later_tick"] for job in jobs)
         self.stdout.write(f"The next tick would queue {new} job{'s' if new != 1 else ''}; "
-                          f"{len(jobs) - new} more due but already waiting. Planned: {by_type}.")
+                          f"{waiting_count} more due but already waiting. Planned: {by_type}.")
+        if later:
+            self.stdout.write(f"{later} planned jobs pass SCHEDULER_MAX_JOBS_PER_TICK={cap} and wait for later ticks.")
         width = max(len(job["label"]) for job in jobs)
         for job in jobs:
             note = "  [already queued]" if job["already_queued"] else ""
+            note += "  [later tick]" if job["later_tick"] else ""
             self.stdout.write(f"  {job['object_type']:<10} {job['object_id']:>7}  {job['label']:<{width}}  "
                               f"{job['reason']}{note}")
