@@ -5,7 +5,7 @@
     with serve(sim) as server:
         ...  # server.base_url == "http://127.0.0.1:PORT/MbioeService.svc/api/v3"
 
-See README.md beside this file for the behaviour, the switches and the /_sim/ control API.
+See "The LogiKal simulator" in the project README for the behaviour, the switches and the /_sim/ control API.
 """
 
 from .catalog import NULL_GUID
