@@ -145,6 +145,8 @@ LOGIKAL_CONNECT_TIMEOUT_S = env_int("LOGIKAL_CONNECT_TIMEOUT_S", 10, minimum=1)
 LOGIKAL_READ_TIMEOUT_S = env_int("LOGIKAL_READ_TIMEOUT_S", 60, minimum=1)
 LOGIKAL_SESSION_IDLE_S = env_int("LOGIKAL_SESSION_IDLE_S", 120, minimum=5)
 LOGIKAL_SESSION_LEASE_S = env_int("LOGIKAL_SESSION_LEASE_S", 90, minimum=10)
+# A job waits at most this long for a free session slot, then fails with a retryable error.
+LOGIKAL_SESSION_WAIT_S = env_int("LOGIKAL_SESSION_WAIT_S", 120, minimum=1)
 
 # --- Sync behaviour ------------------------------------------------------------
 BACKGROUND_SYNC_ENABLED = env_bool("BACKGROUND_SYNC_ENABLED", True)

@@ -43,7 +43,7 @@ def build_upstream_from_settings() -> Upstream:
         read_timeout_s=settings.LOGIKAL_READ_TIMEOUT_S,
         lease_s=settings.LOGIKAL_SESSION_LEASE_S,
         idle_s=settings.LOGIKAL_SESSION_IDLE_S,
-        wait_timeout_s=getattr(settings, "LOGIKAL_SESSION_WAIT_S", 120),
+        wait_timeout_s=settings.LOGIKAL_SESSION_WAIT_S,
     )
 
 
