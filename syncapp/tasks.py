@@ -8,7 +8,7 @@ from procrastinate.contrib.django import app
 
 from .maintenance import prune_history
 from .partslists.apply import parse_stored_parts_list
-from .partslists.jobs import ParseRetryStrategy
+from .partslists.jobs import ParseRetryStrategy, defer_needed_parses
 from .snapshots import SNAPSHOT_CRON, take_freshness_snapshot
 from .sync.recovery import close_interrupted_runs
 from .sync.retry import SyncRetryStrategy
@@ -16,6 +16,10 @@ from .sync.runner import run_sync_job
 from .sync.tick import scheduler_tick
 
 logger = logging.getLogger(__name__)
+
+# Housekeeping must never starve behind a sync backlog: the tick and the stalled-job
+# rescue outrank every sync job (forced ones top out at 200).
+CONTROL_PRIORITY = 1000
 
 
 @app.task(name="sync_object", queue="sync", pass_context=True, retry=SyncRetryStrategy())
@@ -35,15 +39,16 @@ def parse_parts_list_task(parts_list_id: int) -> str:
     return parse_stored_parts_list(parts_list_id)
 
 
-@app.periodic(cron=settings.SCHEDULER_CRON, periodic_id="tick")
+@app.periodic(cron=settings.SCHEDULER_CRON, periodic_id="tick", priority=CONTROL_PRIORITY)
 @app.task(name="scheduler_tick", queue="scheduler", queueing_lock="scheduler_tick", lock="scheduler_tick",
-          pass_context=False)
+          pass_context=False, priority=CONTROL_PRIORITY)
 def scheduler_tick_task(timestamp: int | None = None) -> int:
     return scheduler_tick().jobs_deferred
 
 
-@app.periodic(cron=settings.STALLED_JOB_CHECK_CRON, periodic_id="stalled")
-@app.task(name="retry_stalled_jobs", queue="maintenance", queueing_lock="retry_stalled_jobs", pass_context=True)
+@app.periodic(cron=settings.STALLED_JOB_CHECK_CRON, periodic_id="stalled", priority=CONTROL_PRIORITY)
+@app.task(name="retry_stalled_jobs", queue="maintenance", queueing_lock="retry_stalled_jobs", pass_context=True,
+          priority=CONTROL_PRIORITY)
 async def retry_stalled_jobs(context, timestamp: int | None = None) -> int:
     """Jobs left 'doing' by a killed worker go back to the queue (Procrastinate does not do it alone)."""
     manager = context.app.job_manager
@@ -52,6 +57,8 @@ async def retry_stalled_jobs(context, timestamp: int | None = None) -> int:
         logger.warning("Retrying stalled job %s (%s)", job.id, job.call_string)
         await manager.retry_job(job)
     await sync_to_async(close_interrupted_runs)(running_job_ids=[job.id for job in stalled])
+    # Backstop: a stored file whose parse job was lost (e.g. a crash between store and defer).
+    await sync_to_async(defer_needed_parses)()
     return len(stalled)
 
 

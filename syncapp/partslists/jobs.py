@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
 from procrastinate import BaseRetryStrategy, RetryDecision
-from procrastinate.exceptions import AlreadyEnqueued
 
 from syncapp.sync.retry import backoff_seconds
 
@@ -48,50 +47,27 @@ class ParseRetryStrategy(BaseRetryStrategy):
 def defer_parse_jobs(parts_list_ids: Iterable[int], *, priority: int | None = None) -> list[int]:
     """Queue a parse for each id that has none waiting; returns the ids that got a new job.
 
-    One INSERT for the batch; ids whose job already waits are skipped, not errors.
+    One INSERT for the batch, on the caller's transaction; ids whose job already waits are
+    skipped, not errors.
     """
+    from procrastinate.jobs import Job
+
     from syncapp.models import ObjectSyncConfig
-    from syncapp.tasks import parse_parts_list_task
+    from syncapp.sync.jobs import defer_jobs
 
     ids = list(dict.fromkeys(int(i) for i in parts_list_ids))
     if not ids:
         return []
     if priority is None:
         priority = ObjectSyncConfig.objects.as_map()["parts_list"].priority
-    waiting = _waiting(ids)
-    todo = [i for i in ids if parse_lock(i) not in waiting]
-    if not todo:
-        return []
-    deferrers = [
-        parse_parts_list_task.configure(lock=parse_lock(i), queueing_lock=parse_lock(i), priority=priority)
-        for i in todo
+    jobs = [
+        Job(id=None, queue=QUEUE, priority=priority, lock=parse_lock(i), queueing_lock=parse_lock(i),
+            task_name=TASK_NAME, task_kwargs={"parts_list_id": i})
+        for i in ids
     ]
-    jobs = [deferrer.make_new_job(parts_list_id=i) for deferrer, i in zip(deferrers, todo, strict=True)]
-    manager = deferrers[0].job_manager
-    try:
-        manager.batch_defer_jobs(jobs)
-        return todo
-    except AlreadyEnqueued:
-        # Someone queued one of them between the read above and the insert: fall back to
-        # single inserts so the rest still get their job.
-        deferred = []
-        for job in jobs:
-            try:
-                manager.defer_job(job)
-                deferred.append(job.task_kwargs["parts_list_id"])
-            except AlreadyEnqueued:
-                pass
-        return deferred
-
-
-def _waiting(ids: list[int]) -> set[str]:
-    # Reading Procrastinate's table is fine; writing it goes through its job manager only.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' AND queueing_lock = ANY(%s)",
-            [[parse_lock(i) for i in ids]],
-        )
-        return {row[0] for row in cursor.fetchall()}
+    _, skipped = defer_jobs(jobs)
+    skipped_ids = {job.task_kwargs["parts_list_id"] for job in skipped}
+    return [i for i in ids if i not in skipped_ids]
 
 
 def defer_needed_parses(now=None) -> int:

@@ -8,13 +8,11 @@ from django.db import transaction
 
 from ..models import Elevation, PartsList
 from .context import SyncResult
-from .jobs import job_manager
+from ..partslists.jobs import defer_parse_jobs
 
 logger = logging.getLogger(__name__)
 
 THUMBNAIL_SIZE = 300
-PARSE_TASK = "parse_parts_list"
-PARSE_QUEUE = "parser"
 
 
 def parts_list_outdated(elevation: Elevation) -> bool:
@@ -63,22 +61,5 @@ def sync_elevation(elevation: Elevation, ctx) -> SyncResult:
             if old and old != thumbnail_name:
                 transaction.on_commit(lambda: default_storage.delete(old))
         if stored is not None and stored.needs_parse:
-            defer_parse(stored.parts_list.pk)
-            result.jobs_deferred += 1
+            result.jobs_deferred += len(defer_parse_jobs([stored.parts_list.pk]))
     return result
-
-
-def defer_parse(parts_list_id: int) -> int | None:
-    """Queue the parse of a stored parts list (one waiting parse per list)."""
-    from procrastinate import exceptions as procrastinate_exceptions
-    from procrastinate.jobs import Job
-
-    job = Job(
-        id=None, queue=PARSE_QUEUE, priority=0, lock=f"parse:{parts_list_id}",
-        queueing_lock=f"parse:{parts_list_id}", task_name=PARSE_TASK, task_kwargs={"parts_list_id": parts_list_id},
-    )
-    try:
-        with transaction.atomic():
-            return job_manager().defer_job(job).id
-    except procrastinate_exceptions.AlreadyEnqueued:
-        return None  # a parse of this list is already waiting; it reads the newest file

@@ -84,41 +84,50 @@ def defer_sync_jobs(planned: list[PlannedJob], *, trigger: str, subtree: bool = 
     if not planned:
         return DeferResult([], [])
     configs = configs or ObjectSyncConfig.objects.as_map()
-    locks = {queueing_lock(p.object_type, p.object_id, trigger): p for p in planned}
-    waiting = _waiting_locks(list(locks))
-    already = [locks[lock] for lock in waiting]
-    fresh = [p for lock, p in locks.items() if lock not in waiting]
     options = {"subtree": subtree, "include_excluded": include_excluded}
     jobs = []
-    for p in fresh:
+    for p in planned:
         priority = configs[p.object_type].priority
         if trigger == "forced":
             priority += FORCED_PRIORITY_BOOST
         jobs.append(_make_job(p, trigger=trigger, priority=priority, options=options))
+    ids, skipped = defer_jobs(jobs)
+    by_lock = {job.queueing_lock: p for job, p in zip(jobs, planned)}
+    return DeferResult(ids, [by_lock[job.queueing_lock] for job in skipped])
+
+
+def defer_jobs(jobs: list) -> tuple[list[int], list]:
+    """Insert Procrastinate jobs in one statement; jobs whose queueing lock already waits are skipped.
+
+    Returns (ids of the new jobs, the skipped jobs). Runs on Django's connection, so
+    the jobs commit (and their NOTIFY fires) with the caller's transaction.
+    """
     if not jobs:
-        return DeferResult([], already)
+        return [], []
+    waiting = _waiting_locks([job.queueing_lock for job in jobs if job.queueing_lock])
+    fresh = [job for job in jobs if job.queueing_lock not in waiting]
+    skipped = [job for job in jobs if job.queueing_lock in waiting]
+    if not fresh:
+        return [], skipped
     try:
         with transaction.atomic():  # a savepoint: a clash must not poison the caller's transaction
-            deferred = job_manager().batch_defer_jobs(jobs)
-        return DeferResult([job.id for job in deferred], already)
+            return [job.id for job in job_manager().batch_defer_jobs(fresh)], skipped
     except procrastinate_exceptions.AlreadyEnqueued:
         # Another process queued one of them between our check and the insert:
-        # fall back to one by one for this batch (rare) under a savepoint each.
-        return _defer_one_by_one(jobs, fresh, already)
-
-
-def _defer_one_by_one(jobs, planned, already) -> DeferResult:
-    ids = []
-    for job, p in zip(jobs, planned):
-        try:
-            with transaction.atomic():
-                ids.append(job_manager().defer_job(job).id)
-        except procrastinate_exceptions.AlreadyEnqueued:
-            already.append(p)
-    return DeferResult(ids, already)
+        # fall back to one by one for this batch (rare), each under a savepoint.
+        ids = []
+        for job in fresh:
+            try:
+                with transaction.atomic():
+                    ids.append(job_manager().defer_job(job).id)
+            except procrastinate_exceptions.AlreadyEnqueued:
+                skipped.append(job)
+        return ids, skipped
 
 
 def _waiting_locks(locks: list[str]) -> set[str]:
+    if not locks:
+        return set()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' AND queueing_lock = ANY(%s)",
