@@ -44,11 +44,27 @@ def force_sync_many(objects, *, subtree: bool = False, include_excluded: bool = 
             raise ForceSyncRefused(f"cannot sync a {type(obj).__name__}")
         if obj.removed_at is not None:
             raise ForceSyncRefused(f"{obj.OBJECT_TYPE} {obj} was removed upstream")
-        if not include_excluded and type(obj).objects.filter(pk=obj.pk).filter(type(obj).objects.excluded_q()).exists():
-            raise ForceSyncRefused(f"{obj.OBJECT_TYPE} {obj} is excluded; pass include_excluded to sync it anyway")
+    if not include_excluded:
+        excluded = _first_excluded(objects)
+        if excluded is not None:
+            raise ForceSyncRefused(f"{excluded.OBJECT_TYPE} {excluded} is excluded; pass include_excluded to sync it anyway")
     with transaction.atomic():
         result = defer_sync_jobs(
             [planned_job_for(obj) for obj in objects], trigger=Trigger.FORCED, subtree=subtree,
             include_excluded=include_excluded,
         )
     return ForceResult(result.job_ids, result.already_queued)
+
+
+def _first_excluded(objects):
+    """One query per type, however many objects (the admin's "sync all" passes thousands)."""
+    by_model: dict = {}
+    for obj in objects:
+        by_model.setdefault(type(obj), []).append(obj)
+    for model, rows in by_model.items():
+        excluded = set(model.objects.filter(pk__in=[r.pk for r in rows]).filter(model.objects.excluded_q())
+                       .values_list("pk", flat=True))
+        for row in rows:
+            if row.pk in excluded:
+                return row
+    return None
