@@ -18,10 +18,10 @@ import threading
 import time
 
 from . import errors, store
+from .http import Transport
 from .navigation import LatencyBook, MoveBook, Need, cost_to_serve, fresh_route
 from .session import Credentials, Session
 from .store import DbThread
-from .http import Transport
 
 logger = logging.getLogger(__name__)
 

@@ -70,7 +70,7 @@ def work(upstream) -> int:
         thread.join()
     upstream.close()
     print(json.dumps({"done": len(done), "failures": failures, "seconds": round(time.monotonic() - started, 2),
-                      "logins": upstream.stats()}), flush=True)
+                      "pool": upstream.stats()}), flush=True)
     return 0 if not failures else 1
 
 
