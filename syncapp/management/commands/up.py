@@ -30,12 +30,23 @@ START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 20
 
 
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM if `up` itself dies (even by SIGKILL), so nothing is orphaned."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the children are stopped by `up`'s own handlers only
+
+
 class Child:
     """A child process whose output is relayed line by line with its name in front."""
 
     def __init__(self, name: str, args: list[str], env: dict, out, on_line=None):
         self.name = name
-        kwargs = {"start_new_session": True} if os.name == "posix" else {
+        kwargs = {"start_new_session": True, "preexec_fn": _die_with_parent} if os.name == "posix" else {
             "creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
         # Own session: a terminal's Ctrl-C reaches only `up`, which stops the children in order.
         self.process = subprocess.Popen(
