@@ -1,4 +1,14 @@
-"""Force-sync one project through the LogiKal client and session pool, against the simulator.
+"""Force-sync one project against the simulator: through the real job path, or the client alone.
+
+`--path jobs` (the default) measures the product: `force_sync(project, subtree=True)` -> jobs in
+PostgreSQL (a scratch database) -> one `sync_worker` process with enough concurrency for the
+session cap -> the simulator over HTTP -> mirror rows. The mirror is first filled down to the
+projects with latency off; the clock runs from the force call until no sync job is left
+(`parsed_s`: until the parts lists are parsed too). A forced elevation sync also fetches its
+thumbnail, so the jobs path's bound adds one thumbnail per elevation on the busiest session,
+and it drops GET /projects (the mirror knows the project id).
+
+`--path client` walks the same project with the client and pool directly:
 
 Serves the simulator's `demo` data set over HTTP in this process, with the production latency
 profile (`--latency real`, scaled by `--latency-scale`), once per navigation mode. A pool of
@@ -52,7 +62,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--sessions", type=int, default=4, help="LOGIKAL_MAX_SESSIONS for the run (default 4)")
     parser.add_argument("--threads", type=int, default=4, help="job threads (default 4)")
     parser.add_argument("--no-warm-up", dest="warm_up", action="store_false",
-                        help="do not log sessions in ahead of the jobs")
+                        help="client path: do not log sessions in ahead of the jobs")
+    parser.add_argument("--path", choices=("jobs", "client"), default="jobs",
+                        help="jobs: force_sync -> jobs -> worker -> mirror (default); client: the pool alone")
     parser.add_argument("--parts-list-size", choices=("realistic", "small"), default="realistic",
                         help="size of the simulated parts lists (default realistic: 0.7-1.7 MB)")
 
@@ -156,6 +168,15 @@ def walk_project(upstream, path: str, project_name: str, *, on_parts_list=None):
 
 
 def run(options, progress):
+    if options["path"] == "jobs":
+        from ._force_sync_jobs import run_jobs_path
+
+        yield from run_jobs_path(options, progress)
+        return
+    yield from run_client_path(options, progress)
+
+
+def run_client_path(options, progress):
     from syncapp.logikal import Upstream
     from syncapp.simulator import Simulator, SimulatorConfig, serve
 

@@ -5,7 +5,8 @@ import time
 from datetime import datetime
 
 from django.db import close_old_connections, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ..models import Directory, Elevation, ObjectSyncConfig, PartsList, Phase, Project, SyncRun
@@ -16,6 +17,7 @@ from .directory import sync_directory
 from .elevation import sync_elevation
 from .phase import sync_phase
 from .project import sync_project
+from .recovery import INTERRUPTED_ERROR
 
 logger = logging.getLogger("syncapp.sync")
 
@@ -55,11 +57,25 @@ def skip_reason(obj, *, trigger: str, include_excluded: bool, deferred_at: str |
     return None
 
 
+def close_earlier_attempts(object_type: str, object_id: int, job_id: int) -> int:
+    """Close runs of this job left "running" by an earlier attempt that never recorded its end.
+
+    A worker that lost the database mid-sync cannot write its outcome; its job is retried
+    (Procrastinate runs one attempt of a job at a time), so such a run is over by now.
+    """
+    return SyncRun.objects.filter(
+        object_type=object_type, object_id=object_id, job_id=job_id, outcome=Outcome.RUNNING
+    ).update(outcome=Outcome.FAILED, error=INTERRUPTED_ERROR,
+             finished_at=Greatest(F("started_at"), Value(timezone.now(), output_field=DateTimeField())))
+
+
 def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: bool = False,
                  include_excluded: bool = False, deferred_at: str | None = None, job_id: int | None = None,
                  attempt: int = 1, worker: str = "", upstream=None) -> str:
     """Sync one object; returns the outcome. Raises on failure so the job is retried."""
     close_old_connections()  # a worker thread may hold a connection from before a DB restart
+    if job_id is not None:
+        close_earlier_attempts(object_type, object_id, job_id)
     obj = load_object(object_type, object_id)
     reason = skip_reason(obj, trigger=trigger, include_excluded=include_excluded, deferred_at=deferred_at)
     if reason:
@@ -80,6 +96,10 @@ def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: boo
     )
     ctx = SyncContext(now=started, trigger=trigger, upstream=upstream, configs=configs, subtree=subtree,
                       include_excluded=include_excluded)
+    if subtree and object_type != "elevation":
+        # A burst of child jobs follows: log sessions in now, in the background, instead of
+        # one by one as the children arrive (a login costs seconds).
+        upstream.warm_up()
     clock = time.monotonic()
     calls = None
     try:
