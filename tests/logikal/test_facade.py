@@ -154,7 +154,7 @@ def test_the_benchmark_bound_follows_the_latency_profile():
 
 def test_the_benchmark_prints_one_json_line_per_mode(transactional_db):
     out = StringIO()
-    call_command("benchmark", "force-sync", "--latency", "none", "--parts-list-size", "small", stdout=out,
+    call_command("benchmark", "force-sync", "--path", "client", "--latency", "none", "--parts-list-size", "small", stdout=out,
                  stderr=StringIO())
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["mode"] for line in lines] == ["strict", "lenient"]
