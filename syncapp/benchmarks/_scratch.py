@@ -13,13 +13,27 @@ def scratch_database(label: str):
     original = connection.settings_dict["NAME"]
     connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{label}_{os.getpid()}"
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    name = connection.settings_dict["NAME"]
     try:
         from syncapp.defaults import ensure_defaults
 
         ensure_defaults()
-        yield connection.settings_dict["NAME"]
+        yield name
     finally:
+        _disconnect_others(name)
         connection.creation.destroy_test_db(original, verbosity=0)
+
+
+def _disconnect_others(name: str) -> None:
+    """Threads (the session pool's) or stray children may still hold connections: end them."""
+    from django.db import connections
+
+    connections.close_all()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
 
 
 def database_url() -> str:

@@ -61,5 +61,6 @@ def sync_elevation(elevation: Elevation, ctx) -> SyncResult:
             if old and old != thumbnail_name:
                 transaction.on_commit(lambda: default_storage.delete(old))
         if stored is not None and stored.needs_parse:
-            result.jobs_deferred += len(defer_parse_jobs([stored.parts_list.pk]))
+            priority = ctx.configs["parts_list"].priority
+            result.jobs_deferred += len(defer_parse_jobs([stored.parts_list.pk], priority=priority))
     return result

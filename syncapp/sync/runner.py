@@ -36,6 +36,17 @@ def load_object(object_type: str, object_id: int):
     return model.objects.select_related(*_RELATED[object_type]).filter(pk=object_id).first()
 
 
+def directory_of(obj) -> Directory:
+    """The directory above `obj`, from the rows `load_object` already joined (no query)."""
+    if isinstance(obj, Elevation):
+        return obj.phase.project.directory
+    if isinstance(obj, Phase):
+        return obj.project.directory
+    if isinstance(obj, Project):
+        return obj.directory
+    return obj
+
+
 def last_synced(obj) -> datetime | None:
     """When this object's own job last completed (what a duplicate job would redo)."""
     if isinstance(obj, Elevation):
@@ -48,7 +59,7 @@ def skip_reason(obj, *, trigger: str, include_excluded: bool, deferred_at: str |
         return "object no longer exists"
     if obj.removed_at is not None:
         return "removed upstream"
-    if not include_excluded and type(obj).objects.filter(pk=obj.pk).filter(type(obj).objects.excluded_q()).exists():
+    if not include_excluded and directory_of(obj).effectively_excluded:
         return "excluded"
     if trigger != Trigger.FORCED and deferred_at:
         done = last_synced(obj)
