@@ -192,3 +192,31 @@ def test_forcing_twice_queues_one_job_and_never_runs_beside_another_sync(simulat
     assert len(forced) == 1 and forced[0].outcome == "success"
     for earlier, later in zip(runs, runs[1:]):
         assert earlier.finished_at <= later.started_at
+
+
+def test_sigterm_lets_the_running_sync_finish_and_logs_every_session_out(simulator, env, tmp_path):
+    import time
+
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from .harness import WorkerProcess
+
+    sim, _ = simulator
+    full_sync(env, tmp_path)
+    project = Project.objects.get(name="DOS22309")
+    sim.set_faults(timeout={"seconds": 3, "path": "/phases", "count": 1})
+    worker = WorkerProcess(env, name="term", log_path=tmp_path / "term.log")
+    try:
+        (job_id,) = force_sync(project).job_ids
+        deadline = time.monotonic() + 30
+        while ProcrastinateJob.objects.get(id=job_id).status != "doing" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert ProcrastinateJob.objects.get(id=job_id).status == "doing"
+        returncode = worker.stop(timeout=60)
+    finally:
+        worker.stop()
+    assert returncode == 0, worker.output()[-2000:]
+    assert ProcrastinateJob.objects.get(id=job_id).status == "succeeded"
+    assert SyncRun.objects.get(job_id=job_id).outcome == "success"
+    stats = sim.stats()
+    assert stats["current_sessions"] == 0 and stats["logouts"] == stats["logins"]
