@@ -171,3 +171,17 @@ def test_a_tick_with_background_sync_disabled_queues_nothing(settings, clean_que
     from procrastinate.contrib.django.models import ProcrastinateJob
 
     assert not ProcrastinateJob.objects.exists()
+
+
+def test_replayed_ticks_after_downtime_queue_nothing_twice(clean_queue):
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from syncapp.sync.tick import scheduler_tick
+
+    _, projects = f.fresh_tree(n_projects=3)
+    Phase.objects.update(listed_at=f.ago(120))  # down for two hours: everything below is due
+    first = scheduler_tick()
+    replayed = [scheduler_tick() for _ in range(3)]  # the ticks missed while down, run late
+    assert first.jobs_deferred == 3
+    assert [tick.jobs_deferred for tick in replayed] == [0, 0, 0]
+    assert ProcrastinateJob.objects.count() == 3
