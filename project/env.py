@@ -5,6 +5,7 @@ parsed, instead of guessing: a typo in a deploy should stop start-up with one
 clear line, not run with a silently different setting.
 """
 
+import math
 import os
 from urllib.parse import urlsplit
 
@@ -66,6 +67,8 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
         number = float(value)
     except ValueError:
         raise ConfigError(f"{name}: expected a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ConfigError(f"{name}: expected a finite number, got {value!r}")
     if minimum is not None and number < minimum:
         raise ConfigError(f"{name}: must be at least {minimum}, got {number}")
     return number
@@ -78,6 +81,27 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value.lower() not in choices:
         raise ConfigError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
     return value.lower()
+
+
+def env_cron(name: str, default: str) -> str:
+    """A cron expression as Procrastinate's periodic tasks read it (a sixth field gives seconds)."""
+    value = env_str(name, default)
+    from croniter import croniter
+
+    if not croniter.is_valid(value):
+        raise ConfigError(f"{name}: expected a cron expression (5 fields, or 6 with seconds), got {value!r}")
+    return value
+
+
+def env_time_zone(name: str, default: str) -> str:
+    value = env_str(name, default)
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name}: unknown time zone {value!r} (use an IANA name such as Europe/Amsterdam)") from None
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

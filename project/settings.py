@@ -12,10 +12,13 @@ from .env import (
     ConfigError,
     env_bool,
     env_choice,
+    env_cron,
     env_database,
+    env_float,
     env_int,
     env_list,
     env_str,
+    env_time_zone,
     env_url,
 )
 
@@ -102,7 +105,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env_str("TIME_ZONE", "UTC")
+TIME_ZONE = env_time_zone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -150,15 +153,17 @@ LOGIKAL_SESSION_WAIT_S = env_int("LOGIKAL_SESSION_WAIT_S", 120, minimum=1)
 
 # --- Sync behaviour ------------------------------------------------------------
 BACKGROUND_SYNC_ENABLED = env_bool("BACKGROUND_SYNC_ENABLED", True)
-SCHEDULER_CRON = env_str("SCHEDULER_CRON", "*/5 * * * *")
+SCHEDULER_CRON = env_cron("SCHEDULER_CRON", "*/5 * * * *")
 # A tick queues at most this many jobs (parents first); the rest wait for the next tick,
 # so a burst of upstream changes never floods the queue or holds a long transaction.
 SCHEDULER_MAX_JOBS_PER_TICK = env_int("SCHEDULER_MAX_JOBS_PER_TICK", 1000, minimum=1)
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4, minimum=1, maximum=64)
+# NOTIFY wakes a worker for new jobs at once; this poll finds jobs whose retry time has come.
+WORKER_POLL_INTERVAL_S = env_float("WORKER_POLL_INTERVAL_S", 5.0, minimum=0.1)
 PARTS_LIST_MAX_BYTES = env_int("PARTS_LIST_MAX_BYTES", 32 * 1024 * 1024, minimum=1024)
 # Jobs of a worker silent for this long are retried (the worker was killed); checked on this cron.
 STALLED_JOB_SECONDS = env_int("STALLED_JOB_SECONDS", 60, minimum=15)
-STALLED_JOB_CHECK_CRON = env_str("STALLED_JOB_CHECK_CRON", "* * * * *")
+STALLED_JOB_CHECK_CRON = env_cron("STALLED_JOB_CHECK_CRON", "* * * * *")
 SYNC_RUN_RETENTION_DAYS = env_int("SYNC_RUN_RETENTION_DAYS", 30, minimum=1)
 JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 7, minimum=1)
 METRICS_TOKEN = env_str("METRICS_TOKEN")

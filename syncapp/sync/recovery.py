@@ -10,6 +10,7 @@ from ..models.runs import Outcome
 
 # A run still "running" this long after its start was interrupted (its job is retried).
 INTERRUPTED_AFTER = timedelta(minutes=30)
+INTERRUPTED_ERROR = "interrupted: the worker stopped mid-sync"
 
 
 def close_interrupted_runs(*, now=None, running_job_ids=()) -> int:
@@ -18,4 +19,4 @@ def close_interrupted_runs(*, now=None, running_job_ids=()) -> int:
     stale = SyncRun.objects.filter(outcome=Outcome.RUNNING).filter(
         Q(started_at__lt=now - INTERRUPTED_AFTER) | Q(job_id__in=list(running_job_ids))
     )
-    return stale.update(outcome=Outcome.FAILED, finished_at=now, error="interrupted: the worker stopped mid-sync")
+    return stale.update(outcome=Outcome.FAILED, finished_at=now, error=INTERRUPTED_ERROR)

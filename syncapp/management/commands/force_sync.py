@@ -42,7 +42,7 @@ class Command(BaseCommand):
 
     def _handle(self, **options):
         object_type, ident, subtree, timeout = options["type"], options["ident"], options["subtree"], options["timeout"]
-        if timeout <= 0:
+        if not 0 < timeout < float("inf"):  # also refuses nan, which would wait forever
             raise CommandError("--timeout must be a positive number of seconds")
         try:
             obj = find_object(object_type, ident, project=options["project"])

@@ -3,25 +3,39 @@
 Runs the sync, scheduler, parser and maintenance queues with Procrastinate,
 queues a first scheduler tick at start (so a fresh deploy does not wait for the
 cron), and logs out of every upstream session on the way out.
+
+Exit status: 0 after SIGTERM/SIGINT (or an emptied queue with --one-shot). A
+worker that stops without being asked — Procrastinate stops it when its database
+connection breaks (a PostgreSQL restart or failover) — exits with status 1 and
+one line saying so, so that a supervisor (Procfile platform, systemd) starts a
+fresh one; jobs it left running are retried by the stalled-job task.
 """
 
 import asyncio
 import logging
 import os
+import signal
 import socket
 
+import psycopg
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from procrastinate import exceptions as procrastinate_exceptions
 from procrastinate.contrib.django import app
+
+from syncapp.management.command_errors import database_errors_as_command_error
 
 logger = logging.getLogger("syncapp.worker")
 
 QUEUES = ["scheduler", "sync", "parser", "maintenance"]
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class Command(BaseCommand):
-    help = "Run the sync worker: sync, scheduler, parser and maintenance queues plus the periodic tick."
+    help = ("Run the sync worker: sync, scheduler, parser and maintenance queues plus the periodic tick. "
+            "Exits 0 when stopped by SIGTERM/SIGINT, 1 when it stopped on its own (for example a lost "
+            "database connection), so that a supervisor restarts it.")
 
     def add_arguments(self, parser):
         parser.add_argument("--queues", default=",".join(QUEUES), help="Comma-separated queues (default: all four).")
@@ -36,33 +50,72 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         queues = [q.strip() for q in options["queues"].split(",") if q.strip()]
+        if not queues:
+            raise CommandError(f"--queues names no queue; choose from {', '.join(QUEUES)}")
         unknown = set(queues) - set(QUEUES)
         if unknown:
-            from django.core.management.base import CommandError
-
             raise CommandError(f"unknown queue(s): {', '.join(sorted(unknown))}; choose from {', '.join(QUEUES)}")
-        concurrency = options["concurrency"] or settings.WORKER_CONCURRENCY
+        concurrency = options["concurrency"]
+        if concurrency is not None and not 1 <= concurrency <= 64:
+            raise CommandError(f"--concurrency must be between 1 and 64, got {concurrency}")
+        concurrency = concurrency or settings.WORKER_CONCURRENCY
+        shutdown = options["shutdown_timeout"]
+        if not 0 <= shutdown < float("inf"):  # also refuses nan
+            raise CommandError(f"--shutdown-timeout must be a number of seconds >= 0, got {shutdown}")
         name = options["name"] or f"{socket.gethostname()}:{os.getpid()}"
         if settings.BACKGROUND_SYNC_ENABLED:
             logger.info("Background sync is enabled")
         else:
             logger.info("Background sync is disabled, skipping scheduled sync")
         if "scheduler" in queues and not options["no_initial_tick"]:
-            self._queue_initial_tick()
+            with database_errors_as_command_error():
+                self._queue_initial_tick()
+        wait = not options["one_shot"]
         try:
             # The Django connector cannot LISTEN; the worker gets a psycopg pool of its own.
             with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
-                asyncio.run(self._run(worker_app, queues=queues, concurrency=concurrency, name=name,
-                                      wait=not options["one_shot"], shutdown=options["shutdown_timeout"]))
+                stopped_by = asyncio.run(self._run(worker_app, queues=queues, concurrency=concurrency, name=name,
+                                                   wait=wait, shutdown=shutdown))
+        except (procrastinate_exceptions.ConnectorException, psycopg.Error, DatabaseError, OSError) as error:
+            raise CommandError(f"worker {name} stopped: lost the database ({_first_line(error)}); "
+                               "exiting so that a supervisor starts a fresh worker") from None
         finally:
             self._close_upstream()
+        if wait and stopped_by is None:
+            # Procrastinate ends a worker whose listener, heartbeat or poll failed; that is
+            # almost always the database connection. Say so, and fail, so it gets restarted.
+            raise CommandError(f"worker {name} stopped without being asked (most likely its database connection "
+                               "broke; see the log above); exiting so that a supervisor starts a fresh worker")
 
     async def _run(self, worker_app, *, queues, concurrency, name, wait, shutdown):
+        """Run until the queues are done (one-shot), a stop signal, or a failure; returns the signal, if any."""
         async with worker_app.open_async():
-            await worker_app.run_worker_async(
+            run = asyncio.ensure_future(worker_app.run_worker_async(
                 queues=queues, concurrency=concurrency, name=name, wait=wait,
-                shutdown_graceful_timeout=shutdown, listen_notify=True, install_signal_handlers=True,
-            )
+                shutdown_graceful_timeout=shutdown, listen_notify=True, install_signal_handlers=False,
+                fetch_job_polling_interval=settings.WORKER_POLL_INTERVAL_S,
+            ))
+            received = []
+            loop = asyncio.get_running_loop()
+
+            def on_signal(signum):
+                received.append(signal.Signals(signum).name)
+                for sig in STOP_SIGNALS:  # a second signal stops the hard way
+                    loop.remove_signal_handler(sig)
+                logger.info("Received %s, stopping after the running jobs", received[0])
+                run.cancel()  # Procrastinate turns this into its graceful shutdown
+
+            for sig in STOP_SIGNALS:
+                loop.add_signal_handler(sig, on_signal, sig)
+            try:
+                await run
+            except asyncio.CancelledError:
+                if not received:
+                    raise
+            finally:
+                for sig in STOP_SIGNALS:
+                    loop.remove_signal_handler(sig)
+            return received[0] if received else None
 
     def _queue_initial_tick(self) -> None:
         from syncapp.tasks import scheduler_tick_task
@@ -78,3 +131,8 @@ class Command(BaseCommand):
         except ImportError:
             return
         reset_upstream()
+
+
+def _first_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:300]
