@@ -36,11 +36,10 @@ def sync_elevation(elevation: Elevation, ctx) -> SyncResult:
     coords = (project.directory.path, str(project.guid), str(phase.guid), str(elevation.guid))
     result = SyncResult()
 
-    thumbnail_name = None
+    thumbnail = None
     if ctx.forced or thumbnail_outdated(elevation):
         # Thumbnails are fetched in phase context, before selecting the elevation.
-        data = ctx.upstream.get_thumbnail(*coords, width=THUMBNAIL_SIZE, height=THUMBNAIL_SIZE)
-        thumbnail_name = default_storage.save(f"thumbnails/{elevation.guid}.png", ContentFile(data))
+        thumbnail = ctx.upstream.get_thumbnail(*coords, width=THUMBNAIL_SIZE, height=THUMBNAIL_SIZE)
 
     stored = None
     wants_parts_list = ctx.configs["parts_list"].enabled or ctx.forced
@@ -52,6 +51,20 @@ def sync_elevation(elevation: Elevation, ctx) -> SyncResult:
         else:
             result.outcome.unchanged.append(stored.parts_list)
 
+    # Stored only now, and removed again if the transaction fails: a failed sync leaves no stray file.
+    thumbnail_name = None
+    if thumbnail is not None:
+        thumbnail_name = default_storage.save(f"thumbnails/{elevation.guid}.png", ContentFile(thumbnail))
+    try:
+        _record(elevation, thumbnail_name, stored, ctx, result)
+    except BaseException:
+        if thumbnail_name is not None:
+            default_storage.delete(thumbnail_name)
+        raise
+    return result
+
+
+def _record(elevation, thumbnail_name, stored, ctx, result) -> None:
     with transaction.atomic():
         if thumbnail_name is not None:
             old = Elevation.objects.filter(pk=elevation.pk).values_list("thumbnail", flat=True).first()
@@ -63,4 +76,3 @@ def sync_elevation(elevation: Elevation, ctx) -> SyncResult:
         if stored is not None and stored.needs_parse:
             priority = ctx.configs["parts_list"].priority
             result.jobs_deferred += len(defer_parse_jobs([stored.parts_list.pk], priority=priority))
-    return result

@@ -1,0 +1,94 @@
+"""Nonsense in the sync-config admin (form and list editing): a clear message, and no row saved."""
+
+import pytest
+from django.urls import reverse
+
+from syncapp.models import ObjectSyncConfig
+
+from ..staff.conftest import VIEW_PERMISSIONS, make_staff
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:syncapp_objectsyncconfig_changelist")
+FIELDS = ("enabled", "interval_minutes", "staleness_minutes", "priority", "max_attempts", "retry_base_seconds",
+          "retry_max_seconds", "cascade", "trust_changed_date")
+
+
+@pytest.fixture
+def editor_client(client):
+    client.force_login(make_staff("editor", *VIEW_PERMISSIONS, "change_objectsyncconfig"))
+    return client
+
+
+def all_configs() -> list[tuple]:
+    return list(ObjectSyncConfig.objects.order_by("object_type").values_list("object_type", *FIELDS))
+
+
+def form_data(config: ObjectSyncConfig, **changes) -> dict:
+    data = {name: getattr(config, name) for name in FIELDS}
+    data.update(changes)
+    # A checkbox is sent as "on" when ticked and left out when not.
+    return {name: ("on" if value is True else value) for name, value in data.items() if value is not False}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"interval_minutes": "fifteen"}, "Enter a whole number."),
+        ({"interval_minutes": "1.5"}, "Enter a whole number."),
+        ({"interval_minutes": ""}, "This field is required."),
+        ({"staleness_minutes": "1e3"}, "Enter a whole number."),
+        ({"priority": "high"}, "Enter a whole number."),
+        ({"interval_minutes": 0}, "The interval must be between 1 and 10080 minutes."),
+        ({"interval_minutes": 60, "staleness_minutes": 59}, "The staleness threshold must be at least the interval"),
+        ({"interval_minutes": 2**31, "staleness_minutes": 2**31}, "Ensure this value is less than or equal to"),
+        ({"staleness_minutes": 10**30}, "Ensure this value is less than or equal to"),
+        ({"max_attempts": 0}, "Max attempts must be between 1 and 20."),
+        ({"max_attempts": 99999}, "Ensure this value is less than or equal to"),
+        ({"retry_base_seconds": -3}, "Ensure this value is greater than or equal to 0."),
+    ],
+)
+def test_the_form_refuses_nonsense_with_a_message_and_saves_nothing(editor_client, changes, message):
+    config = ObjectSyncConfig.objects.get(object_type="phase")
+    before = all_configs()
+    url = reverse("admin:syncapp_objectsyncconfig_change", args=[config.pk])
+    response = editor_client.post(url, form_data(config, **changes))
+    assert response.status_code == 200
+    assert "Please correct the error" in response.text
+    assert message in response.text
+    assert all_configs() == before
+
+
+def changelist_data(client, changes: dict[str, dict]) -> dict:
+    """The changelist's own formset, as the browser would post it, with `changes` per type."""
+    formset = client.get(CHANGELIST).context["cl"].formset
+    data = {f"form-{key}": value for key, value in formset.management_form.initial.items()}
+    data["_save"] = "Save"
+    for index, form in enumerate(formset.forms):
+        config = form.instance
+        values = {"id": config.pk, "enabled": config.enabled, "interval_minutes": config.interval_minutes,
+                  "staleness_minutes": config.staleness_minutes, "priority": config.priority,
+                  **changes.get(config.object_type, {})}
+        data.update({f"form-{index}-{name}": ("on" if value is True else value)
+                     for name, value in values.items() if value is not False})
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"phase": {"interval_minutes": "ten"}}, "Enter a whole number."),
+        ({"elevation": {"staleness_minutes": ""}}, "This field is required."),
+        ({"project": {"priority": 10**12}}, "Ensure this value is less than or equal to"),
+        # One good row beside a bad one: neither is saved.
+        ({"directory": {"interval_minutes": 90, "staleness_minutes": 180}, "phase": {"interval_minutes": -1}},
+         "Ensure this value is greater than or equal to 0."),
+    ],
+)
+def test_list_editing_refuses_nonsense_and_saves_no_row(editor_client, changes, message):
+    before = all_configs()
+    response = editor_client.post(CHANGELIST, changelist_data(editor_client, changes))
+    assert response.status_code == 200
+    assert "Please correct the error" in response.text
+    assert message in response.text
+    assert all_configs() == before
