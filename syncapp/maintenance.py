@@ -35,3 +35,33 @@ def prune_history(*, now=None) -> dict:
             )
             jobs = cursor.rowcount
     return {"sync_runs": runs, "ticks": ticks, "jobs": jobs}
+
+
+# Tables whose statistics steer hot queries: Procrastinate's job fetch (an anti-join that
+# degrades from ~1 ms to ~1 s per fetch on stale statistics) and the planner's reads.
+STATISTICS_TABLES = (
+    "procrastinate_jobs", "syncapp_directory", "syncapp_project", "syncapp_phase", "syncapp_elevation",
+    "syncapp_partslist",
+)
+
+
+def refresh_statistics(*, min_changes: int = 1000, share: float = 0.2) -> list[str]:
+    """ANALYZE the tables that changed a lot since their last analysis; returns their names.
+
+    Autovacuum normally does this, but it can be off or late (a burst of thousands of
+    queued jobs arrives in seconds); the job fetch then picks a plan that reads the whole
+    queue for every job.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT relname FROM pg_stat_user_tables
+            WHERE relname = ANY(%s) AND n_mod_since_analyze > greatest(%s, n_live_tup * %s)
+            """,
+            [list(STATISTICS_TABLES), min_changes, share],
+        )
+        stale = [row[0] for row in cursor.fetchall()]
+        for table in stale:
+            # The name comes from the fixed list above, never from data.
+            cursor.execute(f'ANALYZE "{table}"')
+    return stale

@@ -6,7 +6,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from procrastinate.contrib.django import app
 
-from .maintenance import prune_history
+from .maintenance import prune_history, refresh_statistics
 from .partslists.apply import parse_stored_parts_list
 from .partslists.jobs import ParseRetryStrategy, defer_needed_parses
 from .snapshots import SNAPSHOT_CRON, take_freshness_snapshot
@@ -59,6 +59,7 @@ async def retry_stalled_jobs(context, timestamp: int | None = None) -> int:
     await sync_to_async(close_interrupted_runs)(running_job_ids=[job.id for job in stalled])
     # Backstop: a stored file whose parse job was lost (e.g. a crash between store and defer).
     await sync_to_async(defer_needed_parses)()
+    await sync_to_async(refresh_statistics)()
     return len(stalled)
 
 

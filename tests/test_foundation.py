@@ -143,3 +143,21 @@ def test_a_deferred_job_runs_on_a_real_worker(clean_queue, process_env):
     from procrastinate.contrib.django.models import ProcrastinateJob
 
     assert ProcrastinateJob.objects.get(id=job_id).status == "succeeded"
+
+
+def test_statistics_are_refreshed_only_for_tables_that_changed_a_lot(transactional_db):
+    from django.db import connection
+
+    from syncapp.maintenance import refresh_statistics
+    from syncapp.models import Directory
+
+    root = Directory.objects.get(path="")
+    Directory.objects.bulk_create(
+        Directory(path=f"D{i}", name=f"D{i}", parent=root) for i in range(1500)
+    )
+    with connection.cursor() as cursor:  # statistics counters are flushed asynchronously
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+    assert "syncapp_directory" in refresh_statistics()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+    assert "syncapp_directory" not in refresh_statistics()

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from ..maintenance import refresh_statistics
 from ..models import ObjectSyncConfig, SchedulerTick
 from ..models.runs import Trigger
 from .jobs import defer_sync_jobs
@@ -40,6 +41,8 @@ def scheduler_tick(*, now=None) -> SchedulerTick:
         # The plan lists parents first, so a capped tick still drains the tree top-down.
         batch = plan.jobs[: settings.SCHEDULER_MAX_JOBS_PER_TICK]
         result = defer_sync_jobs(batch, trigger=Trigger.SCHEDULED, configs=configs)
+    if len(result.job_ids) >= 200:
+        refresh_statistics()  # a burst of jobs: the job fetch needs fresh statistics now
     tick = SchedulerTick.objects.create(
         ticked_at=now, background_enabled=True, jobs_deferred=len(result.job_ids),
         duration_ms=int((time.monotonic() - clock) * 1000), statements=len(queries),
