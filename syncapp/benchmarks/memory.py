@@ -54,6 +54,8 @@ def add_arguments(parser):
     parser.add_argument("--parts-list-size", choices=PARTS_LIST_SIZES, default=None, help="simulator parts-list size")
     parser.add_argument("--clients", type=int, default=2, help="concurrent web clients during the sync")
     parser.add_argument("--sample-interval", type=float, default=0.5, help="seconds between memory samples")
+    parser.add_argument("--no-parts-lists", action="store_true",
+                        help="sync the whole tree but no parts lists (a first large sync with them takes hours)")
 
 
 def run(options, progress):
@@ -75,6 +77,10 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
         BACKGROUND_SYNC_ENABLED="true",
     )
     _release(commands["release"], env, scratch, progress)
+    if options["no_parts_lists"]:
+        from syncapp.models import ObjectSyncConfig
+
+        ObjectSyncConfig.objects.filter(object_type="parts_list").update(enabled=False)
 
     simulator_args = f"--port {sim_port} --dataset {options['dataset']} --latency none"
     if options["parts_list_size"]:
@@ -111,6 +117,7 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
         "dataset": options["dataset"],
         "timeout_s": options["timeout"],
         "clients": options["clients"],
+        "parts_lists": not options["no_parts_lists"],
         "completed": completed,
         "sync_wall_s": round(wall, 1),
         **state,
