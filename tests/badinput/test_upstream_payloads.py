@@ -61,8 +61,9 @@ CASES = {
                           "GET /phases: malformed field data: expected a list of phases, got dict"),
     "phases envelope without data": ("GET /phases", lambda body: {"message": "OK"}, "project",
                                      "GET /phases: malformed field data: missing"),
-    "elevation date a string": ("GET /elevations", at(1, changedDate="yesterday"), "phase",
-                                "GET /elevations: malformed field elevations[1].changedDate: expected a Unix timestamp"),
+    "elevation date a string": (
+        "GET /elevations", at(1, changedDate="yesterday"), "phase",
+        "GET /elevations: malformed field elevations[1].changedDate: expected a Unix timestamp"),
     "elevation amount a word": ("GET /elevations", at(0, amount="three"), "phase",
                                 "GET /elevations: malformed field elevations[0].amount: expected a number, got str"),
     "elevation flag a word": ("GET /elevations", at(0, isInRecycleBin="no"), "phase",

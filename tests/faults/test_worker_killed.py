@@ -35,8 +35,8 @@ def test_a_killed_workers_jobs_complete_elsewhere_without_overlap_or_leaked_sess
         doomed = WorkerProcess(env, name="doomed", concurrency=CAP, log_path=tmp_path / "doomed.log")
         try:
             scheduler_tick()
-            live.wait_for(lambda: len(live.running_jobs()) >= 3 and SyncRun.objects.filter(outcome="success").count() >= 8,
-                          90, "a sync under way")
+            live.wait_for(lambda: len(live.running_jobs()) >= 3
+                          and SyncRun.objects.filter(outcome="success").count() >= 8, 90, "a sync under way")
             interrupted = live.running_jobs()
             doomed.kill()
         finally:
