@@ -27,6 +27,8 @@ def add_arguments(parser):
     parser.add_argument("--concurrency", type=int, default=8, help="Jobs per worker process.")
     parser.add_argument("--max-sessions", type=int, default=8, help="LOGIKAL_MAX_SESSIONS for the run.")
     parser.add_argument("--no-parts-lists", action="store_true", help="Sync the tree only (parts lists disabled).")
+    parser.add_argument("--trust-changed-date", action="store_true",
+                        help="Turn the project config's 'trust unchanged changedDate' on for the re-sync.")
     parser.add_argument("--timeout", type=float, default=3600)
 
 
@@ -63,6 +65,7 @@ def run(options, progress):
                                     navigation=options["navigation"], parts_list_size="small"))
     params = {k: options[k] for k in ("dataset", "latency", "navigation", "workers", "concurrency", "max_sessions")}
     params["parts_lists"] = not options["no_parts_lists"]
+    params["trust_changed_date"] = options["trust_changed_date"]
     keep = os.environ.get("BENCH_KEEP_LOGS")
     with scratch_database("fullsync"), tempfile.TemporaryDirectory() as media, serve(sim) as server:
         if keep:
@@ -74,5 +77,7 @@ def run(options, progress):
         progress(f"first full sync of {options['dataset']}")
         yield {**params, **_pass(sim, env, media, options, progress, "first")}
         shift_back(24 * 60)
+        if options["trust_changed_date"]:
+            ObjectSyncConfig.objects.filter(object_type="project").update(trust_changed_date=True)
         progress("unchanged re-sync")
         yield {**params, **_pass(sim, env, media, options, progress, "unchanged")}
