@@ -78,9 +78,9 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
     )
     _release(commands["release"], env, scratch, progress)
     if options["no_parts_lists"]:
-        from syncapp.models import ObjectSyncConfig
-
-        ObjectSyncConfig.objects.filter(object_type="parts_list").update(enabled=False)
+        # The scratch database is not this process's Django connection: write it directly.
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("UPDATE syncapp_objectsyncconfig SET enabled = false WHERE object_type = 'parts_list'")
 
     simulator_args = f"--port {sim_port} --dataset {options['dataset']} --latency none"
     if options["parts_list_size"]:
