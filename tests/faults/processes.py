@@ -54,9 +54,14 @@ class OwnPostgres:
 
     def close(self) -> None:
         try:
-            self.server.cleanup()  # stops the server: this process holds its only handle
+            # pgserver would only stop the postmaster it started itself, not the one `start` made.
+            if (self.data_dir / "postmaster.pid").exists():
+                self._pg_ctl("-m", "fast", "stop")
         finally:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
+            try:
+                self.server.cleanup()  # gives up this process's handle on the server
+            finally:
+                shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 class Supervisor:
