@@ -26,7 +26,8 @@ def sync_directory(directory: Directory, ctx) -> SyncResult:
         if ctx.configs["project"].trust_changed_date:
             _verify_unchanged_subtrees(directory, ctx)
         result.jobs_deferred = cascade_from(directory, ctx)
-    result.warnings.extend(result.outcome.warnings)
+        result.warnings.extend(result.outcome.warnings)
+        ctx.finish(result)
     return result
 
 

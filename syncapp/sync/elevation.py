@@ -76,3 +76,4 @@ def _record(elevation, thumbnail_name, stored, ctx, result) -> None:
         if stored is not None and stored.needs_parse:
             priority = ctx.configs["parts_list"].priority
             result.jobs_deferred += len(defer_parse_jobs([stored.parts_list.pk], priority=priority))
+        ctx.finish(result)

@@ -79,5 +79,6 @@ def sync_phase(phase: Phase, ctx) -> SyncResult:
         phase.listed_at = ctx.now
         phase.save(update_fields=["listed_at"])
         result.jobs_deferred = cascade_from(phase, ctx)
-    result.warnings.extend(result.outcome.warnings)
+        result.warnings.extend(result.outcome.warnings)
+        ctx.finish(result)
     return result

@@ -33,5 +33,6 @@ def sync_project(project: Project, ctx) -> SyncResult:
         project.listed_at = ctx.now
         project.save(update_fields=["details", "changed_date", "listed_changed_date", "listed_at"])
         result.jobs_deferred = cascade_from(project, ctx)
-    result.warnings.extend(result.outcome.warnings)
+        result.warnings.extend(result.outcome.warnings)
+        ctx.finish(result)
     return result

@@ -115,12 +115,15 @@ def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: boo
     calls = None
     try:
         with upstream.track() as calls:
+            ctx.on_success = lambda result: _write_success(obj, run, result, calls, clock)
             result = SYNCERS[object_type](obj, ctx)
     except Exception as error:
         will_retry = retry.will_retry(error, attempt=attempt, config=configs[object_type])
         _record_failure(obj, run, error, calls, clock, will_retry)
         raise
-    _record_success(obj, run, result, calls, clock)
+    if not ctx.recorded:
+        _write_success(obj, run, result, calls, clock)
+    _log(run, Outcome.SUCCESS, clock, calls, counts=result.outcome.counts(), warnings=result.warnings)
     return Outcome.SUCCESS
 
 
@@ -134,17 +137,15 @@ def _call_figures(calls) -> dict:
     }
 
 
-def _record_success(obj, run, result, calls, clock) -> None:
-    finished = timezone.now()
-    counts = result.outcome.counts()
+def _write_success(obj, run, result, calls, clock) -> None:
+    """The run's success and the object's cleared failure state (on the caller's transaction, if any)."""
     with transaction.atomic():
         type(obj).objects.filter(pk=obj.pk).update(last_attempt_at=run.started_at, last_error="", failure_count=0)
         SyncRun.objects.filter(pk=run.pk).update(
-            outcome=Outcome.SUCCESS, finished_at=finished, duration_ms=int((time.monotonic() - clock) * 1000),
+            outcome=Outcome.SUCCESS, finished_at=timezone.now(), duration_ms=int((time.monotonic() - clock) * 1000),
             jobs_deferred=result.jobs_deferred, error="\n".join(result.warnings)[:10000],
-            **counts, **_call_figures(calls),
+            **result.outcome.counts(), **_call_figures(calls),
         )
-    _log(run, Outcome.SUCCESS, clock, calls, counts=counts, warnings=result.warnings)
 
 
 def _record_failure(obj, run, error, calls, clock, will_retry: bool) -> None:
