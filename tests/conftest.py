@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -50,16 +49,9 @@ def _sync_defaults(request):
 
 def database_url() -> str:
     """A URL for the test database, for processes the tests start themselves."""
-    from django.db import connection
+    from syncapp.benchmarks._scratch import database_url as current_database_url
 
-    params = connection.settings_dict
-    user = quote(params["USER"] or "")
-    password = f":{quote(params['PASSWORD'])}" if params.get("PASSWORD") else ""
-    host = params["HOST"] or ""
-    if host.startswith("/"):
-        return f"postgresql://{user}{password}@/{params['NAME']}?host={quote(host)}"
-    port = f":{params['PORT']}" if params.get("PORT") else ""
-    return f"postgresql://{user}{password}@{host}{port}/{params['NAME']}"
+    return current_database_url()
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 import psutil
 from django.conf import settings
 from django.db import connection
+from ._scratch import database_url
 
 ROOT = Path(settings.BASE_DIR)
 MB = 1024 * 1024
@@ -37,18 +37,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def database_url(name: str) -> str:
-    """A URL for database ``name`` on the server this process is configured for."""
-    params = connection.settings_dict
-    user = quote(params["USER"] or "")
-    password = f":{quote(params['PASSWORD'])}" if params.get("PASSWORD") else ""
-    host = params["HOST"] or ""
-    if host.startswith("/"):
-        return f"postgresql://{user}{password}@/{name}?host={quote(host)}"
-    port = f":{params['PORT']}" if params.get("PORT") else ""
-    return f"postgresql://{user}{password}@{host}{port}/{name}"
 
 
 @contextmanager

@@ -36,13 +36,14 @@ def _disconnect_others(name: str) -> None:
         )
 
 
-def database_url() -> str:
-    """URL of the current database, for processes a benchmark starts."""
+def database_url(name: str | None = None) -> str:
+    """A URL for database `name` (default: the current one) on the configured server, for child processes."""
     params = connection.settings_dict
+    name = name or params["NAME"]
     user = quote(params["USER"] or "")
     password = f":{quote(params['PASSWORD'])}" if params.get("PASSWORD") else ""
     host = params["HOST"] or ""
     if host.startswith("/"):
-        return f"postgresql://{user}{password}@/{params['NAME']}?host={quote(host)}"
+        return f"postgresql://{user}{password}@/{name}?host={quote(host)}"
     port = f":{params['PORT']}" if params.get("PORT") else ""
-    return f"postgresql://{user}{password}@{host}{port}/{params['NAME']}"
+    return f"postgresql://{user}{password}@{host}{port}/{name}"

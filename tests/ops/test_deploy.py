@@ -4,7 +4,6 @@ import os
 import re
 import runpy
 import secrets
-import shlex
 import socket
 import subprocess
 import sys
