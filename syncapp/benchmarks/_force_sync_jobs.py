@@ -9,7 +9,7 @@ from django.db import connection
 
 from ._live import running_worker, wait_idle, worker_env
 from ._scratch import database_url, scratch_database
-from .force_sync import DIRECTORY, PROJECT, force_sync_bound_s
+from .force_sync import DIRECTORY, PROJECT, force_sync_bound_s, prepared_simulator
 
 THUMBNAIL = "GET /elevations/{elevationId}/thumbnail"
 
@@ -55,20 +55,12 @@ def _parsed_at(project_id: int) -> float:
 
 def run_jobs_path(options, progress):
     from syncapp.models import PartsList, Project
-    from syncapp.simulator import Simulator, SimulatorConfig, serve
+    from syncapp.simulator import serve
     from syncapp.sync.force import force_sync
 
     modes = [m.strip() for m in options["modes"].split(",") if m.strip()]
     for mode in modes:
-        sim = Simulator(SimulatorConfig(dataset="demo", seed=1, navigation=mode, latency=options["latency"],
-                                        latency_scale=options["latency_scale"],
-                                        parts_list_size=options["parts_list_size"]))
-        upstream_project = sim.find_project(PROJECT)
-        elevations = 0
-        for phase in sim.phases_of(upstream_project.id):
-            for elevation in sim.elevations_of(upstream_project.id, phase.id):
-                sim.parts_list_for(upstream_project.id, phase.id, elevation.id)  # generated before the clock
-                elevations += 1
+        sim, elevations = prepared_simulator(mode, options)
         with scratch_database(f"force_{mode}"), tempfile.TemporaryDirectory() as media, serve(sim) as server:
             env = worker_env(os.environ, base_url=server.base_url, database_url=database_url(), media_root=media,
                              LOGIKAL_MAX_SESSIONS=options["sessions"], LOG_LEVEL="warning")

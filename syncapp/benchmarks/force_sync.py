@@ -167,6 +167,24 @@ def walk_project(upstream, path: str, project_name: str, *, on_parts_list=None):
     return directory_job
 
 
+def prepared_simulator(mode: str, options):
+    """The demo simulator in `mode`, with DOS22309's parts lists generated; returns (sim, elevations)."""
+    from syncapp.simulator import Simulator, SimulatorConfig
+
+    sim = Simulator(SimulatorConfig(dataset="demo", seed=1, navigation=mode, latency=options["latency"],
+                                    latency_scale=options["latency_scale"],
+                                    parts_list_size=options["parts_list_size"]))
+    project = sim.find_project(PROJECT)
+    elevations = 0
+    for phase in sim.phases_of(project.id):
+        for elevation in sim.elevations_of(project.id, phase.id):
+            # Built ahead (the simulator caches them): generating a realistic SQLite file costs
+            # ~0.3 s of this process's CPU, which is the simulator's cost, not the client's.
+            sim.parts_list_for(project.id, phase.id, elevation.id)
+            elevations += 1
+    return sim, elevations
+
+
 def run(options, progress):
     if options["path"] == "jobs":
         from ._force_sync_jobs import run_jobs_path
@@ -178,7 +196,7 @@ def run(options, progress):
 
 def run_client_path(options, progress):
     from syncapp.logikal import Upstream
-    from syncapp.simulator import Simulator, SimulatorConfig, serve
+    from syncapp.simulator import serve
 
     modes = [m.strip() for m in options["modes"].split(",") if m.strip()]
     if options["sessions"] < 1 or options["threads"] < 1:
@@ -186,17 +204,8 @@ def run_client_path(options, progress):
     if options["latency_scale"] <= 0:
         raise ValueError("--latency-scale must be positive")
     for mode in modes:
-        sim = Simulator(SimulatorConfig(dataset="demo", seed=1, navigation=mode, latency=options["latency"],
-                                        latency_scale=options["latency_scale"],
-                                        parts_list_size=options["parts_list_size"]))
+        sim, elevations = prepared_simulator(mode, options)
         project = sim.find_project(PROJECT)
-        elevations = 0
-        for phase in sim.phases_of(project.id):
-            for elevation in sim.elevations_of(project.id, phase.id):
-                # Built ahead (the simulator caches them): generating a realistic SQLite file costs
-                # ~0.3 s of this process's CPU, which is the simulator's cost, not the client's.
-                sim.parts_list_for(project.id, phase.id, elevation.id)
-                elevations += 1
         with serve(sim) as server:
             upstream = Upstream(server.base_url, sim.config.username, sim.config.password, options["sessions"],
                                 read_timeout_s=60, wait_timeout_s=600)
