@@ -7,8 +7,12 @@ from .jobs import PlannedJob, defer_sync_jobs
 from .planner import plan_due_jobs
 
 
-def cascade_from(obj, ctx) -> int:
-    """Queue child jobs on the current transaction; returns how many were queued."""
+def cascade_from(obj, ctx, *, relist_children: bool = False) -> int:
+    """Queue child jobs on the current transaction; returns how many were queued.
+
+    `relist_children`: the object changed upstream, so each live child is listed again
+    now, whether or not its own interval has passed.
+    """
     if ctx.subtree:
         planned = _all_children(obj, ctx.include_excluded)
         result = defer_sync_jobs(planned, trigger=Trigger.FORCED, subtree=True,
@@ -17,7 +21,12 @@ def cascade_from(obj, ctx) -> int:
     if not ctx.configs[obj.OBJECT_TYPE].cascade:
         return 0
     plan = plan_due_jobs(now=ctx.now, root=obj, configs=ctx.configs)
-    result = defer_sync_jobs(plan.jobs, trigger=Trigger.CASCADE, configs=ctx.configs)
+    jobs = plan.jobs
+    if relist_children:
+        planned = {(job.object_type, job.object_id) for job in jobs}
+        jobs = jobs + [job for job in _all_children(obj, ctx.include_excluded)
+                       if (job.object_type, job.object_id) not in planned]
+    result = defer_sync_jobs(jobs, trigger=Trigger.CASCADE, configs=ctx.configs)
     return len(result.job_ids)
 
 

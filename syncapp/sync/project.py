@@ -18,6 +18,7 @@ def sync_project(project: Project, ctx) -> SyncResult:
     result = SyncResult()
     with transaction.atomic():
         project = Project.objects.select_for_update().get(pk=project.pk)
+        previous = project.listed_changed_date
         existing = {str(p.guid): p for p in Phase.objects.filter(project=project)}
         listed = {str(info.id): {"name": info.name, "description": info.description or ""} for info in phases}
         result.outcome = apply_listing(
@@ -32,7 +33,10 @@ def sync_project(project: Project, ctx) -> SyncResult:
         project.listed_changed_date = project.changed_date
         project.listed_at = ctx.now
         project.save(update_fields=["details", "changed_date", "listed_changed_date", "listed_at"])
-        result.jobs_deferred = cascade_from(project, ctx)
+        # A moved changedDate means something below changed: re-list every phase now rather
+        # than when their interval comes round (phases carry no date of their own).
+        changed_below = previous is not None and project.changed_date is not None and project.changed_date > previous
+        result.jobs_deferred = cascade_from(project, ctx, relist_children=changed_below)
         result.warnings.extend(result.outcome.warnings)
         ctx.finish(result)
     return result

@@ -220,3 +220,29 @@ def test_sigterm_lets_the_running_sync_finish_and_logs_every_session_out(simulat
     assert SyncRun.objects.get(job_id=job_id).outcome == "success"
     stats = sim.stats()
     assert stats["current_sessions"] == 0 and stats["logouts"] == stats["logins"]
+
+
+def test_a_changed_project_relists_its_phases_before_their_interval(simulator, env, tmp_path):
+    from datetime import timedelta
+
+    from django.db.models import F
+
+    sim, _ = simulator
+    full_sync(env, tmp_path)
+    dos = sim.find_project("DOS22309")
+    phase = sim.phases_of(dos.id)[1]
+    touched = sim.elevations_of(dos.id, phase.id)[0]
+    sim.touch_elevation(touched.id)  # bumps the project's changedDate too, as LogiKal does
+    sim.reset_stats()
+    # Directories and projects are due again; the phases were listed only minutes ago.
+    for model in (Directory, Project):
+        model.objects.update(listed_at=F("listed_at") - timedelta(minutes=60))
+    Phase.objects.update(listed_at=F("listed_at") - timedelta(minutes=3))
+
+    full_sync(env, tmp_path)
+
+    stats = sim.stats()
+    assert request_count(stats, "GET /elevations") == len(sim.phases_of(dos.id))  # only the changed project's
+    assert request_count(stats, PARTS_LIST) == 1
+    row = Elevation.objects.get(guid=touched.id)
+    assert row.parts_list.source_changed_date == row.changed_date
