@@ -18,6 +18,7 @@ Environment (all optional):
 import os
 
 from project.env import env_choice, env_int
+from syncapp.logging import LOG_FILTERS, LOG_FORMATTERS
 
 bind = f"0.0.0.0:{env_int('PORT', 8000, minimum=1, maximum=65535)}"
 workers = env_int("WEB_CONCURRENCY", 2, minimum=1, maximum=32)
@@ -48,14 +49,8 @@ _format = env_choice("LOG_FORMAT", "text", ("text", "json"))
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "syncapp.logging.JsonFormatter"},
-    },
-    "filters": {
-        "redact_secrets": {"()": "syncapp.logging.RedactSecretsFilter"},
-        "skip_probes": {"()": "syncapp.logging.SkipProbeAccessFilter"},
-    },
+    "formatters": LOG_FORMATTERS,
+    "filters": {**LOG_FILTERS, "skip_probes": {"()": "syncapp.logging.SkipProbeAccessFilter"}},
     "handlers": {
         # Order matters: probes are dropped while the access record still has its fields.
         "access": {

@@ -7,6 +7,8 @@ start-up with a ConfigError naming the variable (see project/env.py).
 import os
 from pathlib import Path
 
+from syncapp.logging import LOG_FILTERS, LOG_FORMATTERS  # plain logging classes, no Django import
+
 from .embedded_db import embedded_database_config
 from .env import (
     ConfigError,
@@ -178,12 +180,9 @@ LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "syncapp.logging.JsonFormatter"},
-    },
+    "formatters": LOG_FORMATTERS,
     # On the root handler, so no logger anywhere can print a password or token.
-    "filters": {"redact_secrets": {"()": "syncapp.logging.RedactSecretsFilter"}},
+    "filters": LOG_FILTERS,
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact_secrets"]}
     },

@@ -16,6 +16,13 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 REDACTED = "***"
 
+# The formatters and the redaction filter, shared by Django's LOGGING and gunicorn's config.
+LOG_FORMATTERS = {
+    "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    "json": {"()": "syncapp.logging.JsonFormatter"},
+}
+LOG_FILTERS = {"redact_secrets": {"()": "syncapp.logging.RedactSecretsFilter"}}
+
 # Secrets are configured values: whatever is set in these variables never reaches a log.
 SECRET_SETTINGS = ("LOGIKAL_PASSWORD", "METRICS_TOKEN", "SECRET_KEY")
 # Shorter values would blank out ordinary words; such a secret is not worth protecting anyway.
