@@ -39,7 +39,6 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +47,8 @@ INSTALLED_APPS = [
     # Before syncapp: syncapp's tasks register on the procrastinate app it builds.
     "procrastinate.contrib.django",
     "syncapp",
+    # Django's admin with the site arranged for staff; after syncapp so that its templates win.
+    "syncapp.admin_site.SyncAdminConfig",
 ]
 
 MIDDLEWARE = [
