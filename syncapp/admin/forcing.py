@@ -39,6 +39,8 @@ class ForceTally:
         shown = ", ".join(self.names[:NAMES_SHOWN]) + (", ..." if len(self.names) > NAMES_SHOWN else "")
         below = ("with everything below it" if one else "each with everything below it") if self.subtree else \
             ("only the object itself, not what is below it" if one else "only these, not what is below them")
+        if one:
+            return self._sentence(f"Queued {what} {shown}, {below}" if shown else f"Queued {what}, {below}")
         return self._sentence(f"Queued {what}{f' ({shown})' if shown else ''}, {below}")
 
 

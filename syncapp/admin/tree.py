@@ -16,7 +16,8 @@ class DirectoryAdmin(MirrorAdmin):
     ]
     list_display_links = ["path_display"]
     list_select_related = ["parent"]
-    list_filter = MirrorAdmin.list_filter + ["excluded", "effectively_excluded"]
+    list_filter = MirrorAdmin.list_filter + [("excluded", titled("excluded by staff")),
+                                             ("effectively_excluded", titled("excluded (itself or above)"))]
     search_fields = ["path", "name"]
     actions = MirrorAdmin.actions + ["exclude_action", "include_action"]
     fieldsets = [

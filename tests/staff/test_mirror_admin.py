@@ -132,7 +132,7 @@ def test_force_sync_actions_queue_jobs_and_report_counts(login, forcer, tree):
     assert "Queued no new sync; 2 already queued." in response.text
     response = client.post(url, {"action": "force_sync_subtree_action", "_selected_action": [tree.gamma.pk]},
                            follow=True)
-    assert "Queued a forced sync of project (Gamma), with everything below it." in response.text
+    assert "Queued a forced sync of project Gamma, with everything below it." in response.text
     # The list marks each object whose sync waits or runs.
     html = client.get(url).text
     for project in (tree.alpha, tree.beta, tree.gamma):
@@ -147,7 +147,7 @@ def test_force_sync_skips_removed_and_excluded_objects_and_says_so(login, forcer
     selected = [tree.demo.pk, tree.archive.pk, tree.gone.pk]
     response = client.post(changelist(Directory), {"action": "force_sync_action", "_selected_action": selected},
                            follow=True)
-    assert ("Queued a forced sync of directory (Demo), only the object itself, not what is below it; "
+    assert ("Queued a forced sync of directory Demo, only the object itself, not what is below it; "
             "2 skipped (removed upstream or excluded).") in response.text
     assert queued_sync_jobs() == [("directory", tree.demo.pk, "forced")]
 
