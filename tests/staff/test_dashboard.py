@@ -149,7 +149,7 @@ def test_a_problem_fixed_by_a_later_sync_shows_as_resolved_and_leaves_the_open_o
     assert [p["id"] for p in data["resolved"]] == [second.pk]
     assert data["resolved"][0]["resolved_at"] is not None
     html = login(viewer).get(DASHBOARD).text
-    resolved_row = re.search(r'<tr class="problem-resolved" data-run="%d">(.*?)</tr>' % second.pk, html, re.S).group(1)
+    resolved_row = re.search(r'<tr class="problem-resolved" data-run="%d"[^>]*>(.*?)</tr>' % second.pk, html, re.S).group(1)
     assert "resolved " in resolved_row and "LogiKal server error while listing phases" in resolved_row
     assert SyncRun.objects.get(pk=first.pk).resolved_at is not None
 
