@@ -30,8 +30,10 @@ class Activity:
         if not value:
             return None
         scheduled = value.get("scheduled_at")
-        return cls(value["id"], value["status"], datetime.fromisoformat(scheduled) if scheduled else None,
-                   value.get("attempts") or 0)
+        # A retry queued as a job of its own carries its attempt number in its arguments;
+        # Procrastinate's in-place retry counts attempts on the job.
+        made = (value["attempt"] - 1) if isinstance(value.get("attempt"), int) else (value.get("attempts") or 0)
+        return cls(value["id"], value["status"], datetime.fromisoformat(scheduled) if scheduled else None, made)
 
     def retry_text(self, max_attempts: int, now=None) -> str:
         """ "retrying at 06:24 (attempt 2 of 5)": the attempt to come, of the configured maximum."""
@@ -51,6 +53,10 @@ class Activity:
         return "queued"
 
 
+JOB_SHAPE = JSONObject(id="id", status="status", scheduled_at="scheduled_at", attempts="attempts",
+                       attempt="args__attempt")
+
+
 def active_job_subquery(object_type: str):
     """A JSON object {id, status, scheduled_at, attempts} of the object's running or waiting job."""
     # object_lock with an empty id gives the lock's prefix ("sync:project:").
@@ -59,8 +65,7 @@ def active_job_subquery(object_type: str):
     jobs = ProcrastinateJob.objects.filter(
         Q(status="doing", lock=lock) | Q(status="todo", queueing_lock=lock) | Q(status="todo", queueing_lock=forced)
     ).order_by("-status", "scheduled_at")  # the enum orders todo before doing: running first
-    shape = JSONObject(id="id", status="status", scheduled_at="scheduled_at", attempts="attempts")
-    return Subquery(jobs.values(job=shape)[:1])
+    return Subquery(jobs.values(job=JOB_SHAPE)[:1])
 
 
 def with_activity(queryset, object_type: str):

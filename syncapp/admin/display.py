@@ -11,8 +11,6 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from .durations import format_minutes  # noqa: F401 - re-exported for the admin modules
-
 FULL_FORMAT = "j M Y, H:i:s"
 TECHNICAL_TOOLTIP_CHARS = 600
 

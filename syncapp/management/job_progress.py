@@ -101,7 +101,8 @@ class JobFollower:
                 reasons.append(f"{what}: running for {_ago(_started(job), now)}")
             elif job.scheduled_at and job.scheduled_at > now:
                 at = timezone.localtime(job.scheduled_at)
-                reasons.append(f"{what}: attempt {job.attempts + 1} is scheduled for {at:%H:%M:%S}")
+                attempt = job.args.get("attempt") or job.attempts + 1  # a retry job carries its number
+                reasons.append(f"{what}: attempt {attempt} is scheduled for {at:%H:%M:%S}")
             elif ProcrastinateJob.objects.filter(lock=job.lock, status="doing").exists():
                 reasons.append(f"{what}: waiting for another sync of the same object to finish")
             else:

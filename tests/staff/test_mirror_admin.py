@@ -162,3 +162,28 @@ def test_exclude_and_include_cascade_to_the_subtree(login, editor, tree):
     response = client.post(url, {"action": "include_action", "_selected_action": [tree.demo.pk]}, follow=True)
     assert "Included 2 directories in sync again" in response.text
     assert not Directory.objects.get(pk=tree.old.pk).effectively_excluded
+
+
+def test_a_failing_object_says_in_short_words_what_went_wrong_and_when_it_is_tried_again(login, viewer, tree):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from procrastinate.jobs import Job
+
+    from syncapp.admin.display import short_time_text
+    from syncapp.sync.jobs import defer_jobs, object_lock
+
+    Project.objects.filter(pk=tree.gamma.pk).update(
+        failure_count=1, last_error="UpstreamUnavailable: GET /phases -> 500: Internal Server Error",
+        last_error_summary="LogiKal server error while listing phases")
+    at = timezone.now() + timedelta(minutes=3)
+    lock = object_lock("project", tree.gamma.pk)
+    # The next attempt, queued as a job of its own that carries its number.
+    defer_jobs([Job(id=None, queue="sync", lock=lock, queueing_lock=lock, task_name="sync_object", scheduled_at=at,
+                    task_kwargs={"object_type": "project", "object_id": tree.gamma.pk, "trigger": "scheduled",
+                                 "attempt": 2})])
+    html = login(viewer).get(changelist(Project)).text
+    row = re.search(r'<tr>(?:(?!</tr>).)*?/%d/change/(?:(?!</tr>).)*</tr>' % tree.gamma.pk, html, re.S).group(0)
+    assert f"LogiKal server error while listing phases — retrying at {short_time_text(at)} (attempt 2 of 5)" in row
+    assert 'title="UpstreamUnavailable: GET /phases -&gt; 500: Internal Server Error"' in row
+    assert f"retry at {short_time_text(at)}" in row  # the marker beside the badge
