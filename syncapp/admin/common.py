@@ -77,8 +77,10 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # count() of a sliced queryset is SELECT count(*) FROM (... LIMIT n).
-        return self.object_list[: self.CAP + 1].count()
+        # count() of a sliced queryset is SELECT count(*) FROM (... LIMIT n). Only the primary
+        # key is selected: the list's per-row annotations (child counts, the active job) would
+        # otherwise be computed for every one of those rows; filters on an annotation keep it.
+        return self.object_list.order_by().values("pk")[: self.CAP + 1].count()
 
     @property
     def capped(self) -> bool:
