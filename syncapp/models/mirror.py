@@ -8,6 +8,7 @@ vanish upstream get ``removed_at`` and keep their data.
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from .config import ObjectType
 from .freshness import MirrorQuerySet
@@ -33,6 +34,11 @@ class SyncState(models.Model):
     missing_since = models.DateTimeField(
         "missing since", null=True, blank=True,
         help_text="Absent from a suspicious listing; tombstoned only if the next listing confirms it.",
+    )
+    content_changed_at = models.DateTimeField(
+        "content changed", default=timezone.now,
+        help_text="When the mirror last saw this object's own data change (created, updated, removed, restored, "
+                  "parts list parsed); not a verification. Set by syncapp.sync.changes.record_content_changes.",
     )
 
     objects = MirrorQuerySet.as_manager()
@@ -110,6 +116,10 @@ class Project(SyncState, ListingState):
         help_text="The project changedDate when its phases were last listed; a newer changedDate means changes below.",
     )
     details = models.JSONField("details", default=dict, blank=True, help_text="Payload of GET /projects/selected.")
+    tree_changed_at = models.DateTimeField(
+        "tree changed", default=timezone.now, db_index=True,
+        help_text="The latest content change of the project or anything below it (phases, elevations, parts lists).",
+    )
 
     class Meta:
         ordering = ["name"]
