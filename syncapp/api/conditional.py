@@ -47,7 +47,14 @@ def json_bytes(payload) -> bytes:
     """Serialised once: the body and its ETag come from the same bytes."""
     if hasattr(payload, "model_dump_json"):
         return payload.model_dump_json().encode()
+    if isinstance(payload, list) and all(hasattr(item, "model_dump_json") for item in payload):
+        return b"[" + b",".join(item.model_dump_json().encode() for item in payload) + b"]"
     return json.dumps(payload, separators=(",", ":"), default=str).encode()
+
+
+def weak_etag(basis: bytes) -> str:
+    """For bodies that carry a moving part the client may keep an older copy of (the listing's watermark)."""
+    return f'W/"{hashlib.sha256(basis).hexdigest()[:32]}"'
 
 
 def conditional_response(request, body: bytes, *, last_modified: datetime | None,

@@ -62,6 +62,8 @@ def install_error_handlers(api, *, validation_status: int) -> None:
                        headers={"WWW-Authenticate": 'Bearer realm="api"'})
 
     def on_http_error(request, exc: HttpError):
+        if exc.status_code == 400:  # ninja's own refusals, e.g. a body that is not JSON
+            return respond(request, validation_status, "VALIDATION_ERROR", f"Invalid request: {exc}")
         return respond(request, exc.status_code, "HTTP_ERROR", str(exc))
 
     def on_404(request, exc):

@@ -114,3 +114,9 @@ def assert_error(response, status: int, code: str):
     assert detail["code"] == code, detail
     assert detail["message"]
     return detail
+
+
+@pytest.fixture(autouse=True)
+def _usage_written_at_once(settings):
+    """Counts reach the database on every request, so /metrics can be checked right away."""
+    settings.API_USAGE_FLUSH_S = 0

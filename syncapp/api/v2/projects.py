@@ -9,7 +9,7 @@ from ninja import Query, Router
 from ...models import Directory, Phase
 from .. import queries, schemas, serialize
 from ..auth import READ, SYNC
-from ..conditional import changed_at, conditional_response, json_bytes, latest
+from ..conditional import changed_at, conditional_response, json_bytes, latest, weak_etag
 from ..cursor import Cursor, decode_cursor, encode_cursor
 from ..details import INCLUDABLE, project_detail
 from ..errors import ApiError, not_found
@@ -48,7 +48,10 @@ def list_projects(
     page = schemas.ProjectPage(items=[serialize.project_summary(row) for row in rows], count=len(rows),
                                next_cursor=next_cursor, next_url=next_url, next_changed_since=position.watermark)
     moments = [changed_at(row, configs["project"], content_field="tree_changed_at") for row in rows]
-    return conditional_response(request, json_bytes(page), last_modified=latest(moments))
+    # An older next_changed_since is always safe to poll from, so a client's cached page stays
+    # valid while the rows are the same: the (weak) ETag leaves the watermark out.
+    etag = weak_etag(json_bytes(page.model_copy(update={"next_changed_since": position.watermark.min})))
+    return conditional_response(request, json_bytes(page), last_modified=latest(moments), etag=etag)
 
 
 def _project(guid: UUID, configs):
