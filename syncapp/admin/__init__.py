@@ -6,7 +6,7 @@ from the admin index through the index template set here.
 
 from django.contrib import admin
 
-from . import config, partslist, runs, tree  # noqa: F401 - registration side effects
+from . import api, config, partslist, runs, tree  # noqa: F401 - registration side effects
 
 admin.site.site_header = "LogiKal sync administration"
 admin.site.site_title = "LogiKal sync"

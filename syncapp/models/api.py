@@ -10,6 +10,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -26,6 +27,8 @@ HEX64 = r"^[0-9a-f]{64}$"
 class ApiClient(models.Model):
     name = models.CharField(
         "name", max_length=100, unique=True,
+        validators=[RegexValidator(CLIENT_NAME_PATTERN, "1-100 letters, digits, '.', '_' or '-', starting with a "
+                                                        "letter or digit.")],
         help_text="Letters, digits, '.', '_' and '-'. It is the client_id of the v1 login and names the client in logs "
                   "and metrics.",
     )
