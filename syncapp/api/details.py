@@ -14,14 +14,14 @@ INCLUDABLE = ("articles", "profiles")
 
 
 def _elevation_moment(row, config) -> datetime | None:
-    stored = queries._parts_list(row)
+    stored = row.parts_list
     return latest([changed_at(row, config), stored.parsed_at if stored else None])
 
 
 def project_detail(project, configs, *, include: set[str], include_removed: bool) -> tuple[dict, datetime | None]:
     """The project's detail dict and the latest moment any part of it changed."""
     phases = queries.phases_of(project, configs, include_removed=include_removed)
-    elevation_rows = list(queries.elevations(configs, include_removed=include_removed).filter(phase__project=project))
+    elevation_rows = queries.elevations(configs, include_removed=include_removed, phase__project=project)
     rows = queries.parts_list_rows(elevation_rows, include)
     by_phase: dict[int, list[dict]] = {phase.pk: [] for phase in phases}
     moments = [changed_at(project, configs["project"], content_field="tree_changed_at")]
@@ -30,6 +30,8 @@ def project_detail(project, configs, *, include: set[str], include_removed: bool
             by_phase[row.phase_id].append(serialize.elevation(row, rows))
             moments.append(_elevation_moment(row, configs["elevation"]))
     moments += [changed_at(phase, configs["phase"]) for phase in phases]
+    project.phases_count = sum(1 for phase in phases if phase.removed_at is None)
+    project.elevations_count = sum(1 for row in elevation_rows if row.removed_at is None)
     detail = {
         **serialize.project_summary(project),
         "phases": [serialize.phase(phase, by_phase[phase.pk]) for phase in phases],
@@ -39,11 +41,10 @@ def project_detail(project, configs, *, include: set[str], include_removed: bool
 
 def elevation_detail(row, configs, *, include: set[str]) -> tuple[dict, datetime | None]:
     rows = queries.parts_list_rows([row], include)
-    phase, project = row.phase, row.phase.project
     detail = {
         **serialize.elevation(row, rows),
-        "project": {"guid": project.guid, "name": project.name},
-        "phase": {"guid": phase.guid, "name": phase.name},
-        "directory": project.directory.path,
+        "project": {"guid": row.project_guid, "name": row.project_name},
+        "phase": {"guid": row.phase_guid, "name": row.phase_name},
+        "directory": row.directory_path,
     }
     return detail, _elevation_moment(row, configs["elevation"])

@@ -5,6 +5,7 @@ sync configs are read once per request and passed in, so it adds no query per ty
 """
 
 from collections import defaultdict
+from types import SimpleNamespace
 
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -44,7 +45,8 @@ def directory_subtree_q(path: str, lookup: str = "directory__path") -> Q:
 
 def projects(configs, *, include_removed: bool = False):
     """Projects with freshness, directory and live child counts, in keyset order (primary key)."""
-    queryset = Project.objects.with_freshness(config=configs["project"]).select_related("directory")
+    queryset = (Project.objects.with_freshness(config=configs["project"]).select_related("directory")
+                .defer("details", "listed_changed_date", "listed_at", "missing_since"))
     return _live(queryset, include_removed).annotate(
         phases_count=count_of(Phase.objects.filter(project=OuterRef("pk"), removed_at__isnull=True), "project"),
         elevations_count=count_of(
@@ -72,47 +74,77 @@ def phases_of(project, configs, *, include_removed: bool) -> list:
     return list(_live(queryset, include_removed).order_by("name", "pk"))
 
 
-def elevations(configs, *, include_removed: bool):
-    """Elevations with freshness, their parts list (joined) and its row counts."""
-    queryset = Elevation.objects.with_freshness(config=configs["elevation"]).select_related("parts_list")
-    return _live(queryset, include_removed).annotate(
-        articles_count=count_of(PartsListArticle.objects.filter(parts_list=OuterRef("parts_list__id")), "parts_list"),
-        profiles_count=count_of(PartsListProfile.objects.filter(parts_list=OuterRef("parts_list__id")), "parts_list"),
-    ).order_by("name", "pk")
+class Row(SimpleNamespace):
+    """An elevation (or its parts list) read with values(): attribute access without a model instance each."""
 
 
+ELEVATION_FIELDS = (
+    "pk", "phase_id", "guid", "name", "amount", "automatic_description", "system_description", "model_description",
+    "user_description", "width", "height", "type", "state", "is_in_recycle_bin", "created_date", "changed_date",
+    "thumbnail", "first_seen_at", "synced_at", "last_attempt_at", "last_error", "removed_at", "content_changed_at",
+    "freshness",
+)
+PARTS_LIST_FIELDS = (
+    "id", "file", "sha256", "downloaded_at", "parse_status", "parse_error", "parsed_sha256", "parsed_at",
+    "parse_warnings", "auto_description", "auto_description_short", "width_output", "width_unit", "height_output",
+    "height_unit", "weight_output", "weight_unit", "area_output", "area_unit", "system_code", "system_name",
+    "system_long_name", "color_base_long", "articles_count", "profiles_count",
+)
+CONTEXT_FIELDS = {"phase_guid": "phase__guid", "phase_name": "phase__name", "project_guid": "phase__project__guid",
+                  "project_name": "phase__project__name", "directory_path": "phase__project__directory__path"}
+
+
+def elevations(configs, *, include_removed: bool, context: bool = False, **filters) -> list[Row]:
+    """Elevations with freshness and their parts list's facts and row counts, in one statement.
+
+    Read as values, not model instances: for a project of 100 elevations that halves the time.
+    """
+    queryset = _live(Elevation.objects.with_freshness(config=configs["elevation"]), include_removed).filter(**filters)
+    names = [*ELEVATION_FIELDS, *(f"parts_list__{name}" for name in PARTS_LIST_FIELDS)]
+    extra = {alias: F(path) for alias, path in CONTEXT_FIELDS.items()} if context else {}
+    rows = []
+    for values in queryset.order_by("name", "pk").values(*names, **extra):
+        stored = {name: values.pop(f"parts_list__{name}") for name in PARTS_LIST_FIELDS}
+        values["parts_list"] = Row(pk=stored["id"], **stored) if stored["id"] is not None else None
+        rows.append(Row(**values))
+    return rows
+
+
+ROW_FIELDS = {
+    "glass": ("parts_list_id", "glass_id", "name"),
+    "u_values": ("parts_list_id", "name", "u", "u_unit"),
+    "articles": ("parts_list_id", "article_code", "description", "amount", "color"),
+    "profiles": ("parts_list_id", "article_code", "description", "length", "color", "price"),
+}
 ROW_MODELS = {"glass": PartsListGlass, "u_values": PartsListUValue, "articles": PartsListArticle,
               "profiles": PartsListProfile}
 
 
 def parts_list_rows(elevation_rows, include: set[str]) -> dict[str, dict[int, list]]:
     """{"glass": {parts_list_id: [rows]}, ...}: one statement per kind of row, for all the elevations at once."""
-    ids = [e.parts_list.pk for e in elevation_rows if _parts_list(e) is not None]
+    ids = [e.parts_list.pk for e in elevation_rows if e.parts_list is not None]
     kinds = ["glass", "u_values", *sorted(include)]
     found: dict[str, dict[int, list]] = {kind: defaultdict(list) for kind in kinds}
     if not ids:
         return found
     for kind in kinds:
-        for row in ROW_MODELS[kind].objects.filter(parts_list_id__in=ids).order_by("pk"):
-            found[kind][row.parts_list_id].append(row)
+        model = ROW_MODELS[kind]
+        # Plain dicts: building a model instance per row would cost more than the query.
+        for row in model.objects.filter(parts_list_id__in=ids).order_by("pk").values(*ROW_FIELDS[kind]):
+            found[kind][row.pop("parts_list_id")].append(row)
     return found
 
 
-def _parts_list(elevation):
-    try:
-        return elevation.parts_list
-    except Elevation.parts_list.RelatedObjectDoesNotExist:
-        return None
-
-
 def project_by_guid(guid, configs):
-    return projects(configs, include_removed=True).filter(guid=guid).first()
+    """Without child counts: the detail counts the phases and elevations it loads anyway."""
+    queryset = Project.objects.with_freshness(config=configs["project"]).select_related("directory")
+    return queryset.filter(guid=guid).first()
 
 
-def elevation_by_guid(guid, configs):
+def elevation_by_guid(guid, configs) -> Row | None:
     """Elevation GUIDs are unique per phase; a GUID seen twice (moved between phases) prefers the live row."""
-    queryset = elevations(configs, include_removed=True).select_related("phase__project__directory")
-    return queryset.filter(guid=guid).order_by(F("removed_at").asc(nulls_first=True), "-pk").first()
+    rows = elevations(configs, include_removed=True, context=True, guid=guid)
+    return min(rows, key=lambda row: (row.removed_at is not None, -row.pk), default=None)
 
 
 def directories(configs, *, include_removed: bool = False) -> list:

@@ -9,7 +9,13 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from ninja import Schema
+from pydantic import BaseModel, ConfigDict
+
+
+class Schema(BaseModel):
+    """Plain pydantic models (ninja's Schema reads Django objects through a slower getter; ours get dicts)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 State = Literal["fresh", "due", "stale", "never", "failing", "removed", "excluded"]
 

@@ -1,7 +1,5 @@
 """Mirror rows (as the queries return them) -> the plain dicts of the v2 schemas."""
 
-from .queries import _parts_list
-
 V2 = "/api/v2"
 
 
@@ -29,7 +27,7 @@ def _measure(parts_list, name: str) -> dict:
 
 
 def parts_list(elevation, rows: dict) -> dict | None:
-    stored = _parts_list(elevation)
+    stored = elevation.parts_list
     if stored is None:
         return None
     pk = stored.pk
@@ -42,21 +40,12 @@ def parts_list(elevation, rows: dict) -> dict | None:
         "weight": _measure(stored, "weight"), "area": _measure(stored, "area"),
         "system": {"code": stored.system_code, "name": stored.system_name, "long_name": stored.system_long_name},
         "color_base_long": stored.color_base_long,
-        "glass": [{"glass_id": g.glass_id, "name": g.name} for g in rows["glass"].get(pk, ())],
-        "u_values": [{"name": u.name, "u": u.u, "unit": u.u_unit} for u in rows["u_values"].get(pk, ())],
-        "articles_count": elevation.articles_count, "profiles_count": elevation.profiles_count,
+        "glass": rows["glass"].get(pk, []),
+        "u_values": [{"name": u["name"], "u": u["u"], "unit": u["u_unit"]} for u in rows["u_values"].get(pk, ())],
+        "articles_count": stored.articles_count, "profiles_count": stored.profiles_count,
     }
-    if "articles" in rows:
-        facts["articles"] = [
-            {"article_code": a.article_code, "description": a.description, "amount": a.amount, "color": a.color}
-            for a in rows["articles"].get(pk, ())
-        ]
-    if "profiles" in rows:
-        facts["profiles"] = [
-            {"article_code": p.article_code, "description": p.description, "length": p.length, "color": p.color,
-             "price": p.price}
-            for p in rows["profiles"].get(pk, ())
-        ]
+    for kind in ("articles", "profiles"):  # null unless asked for with ?include=
+        facts[kind] = rows[kind].get(pk, []) if kind in rows else None
     return facts
 
 

@@ -158,6 +158,7 @@ def _finish_parsed(claim: Claim, parsed: ParsedPartsList) -> str:
             )
         for name, value in _fit(PartsList, {f: parsed.facts.get(f, "") for f in FACT_FIELDS}).items():
             setattr(parts_list, name, value)
+        parts_list.articles_count, parts_list.profiles_count = len(parsed.articles), len(parsed.profiles)
         parts_list.parse_status, parts_list.parse_error = ParseStatus.PARSED, ""
         parts_list.parse_warnings = "\n".join(parsed.warnings)
         parts_list.parsed_sha256, parts_list.parsed_at = claim.sha256, timezone.now()

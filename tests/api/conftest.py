@@ -1,16 +1,20 @@
 """API tests talk HTTP to the live test server (pytest-django's `live_server`) with httpx."""
 
+import re
 import struct
 import zlib
 from dataclasses import dataclass, field
 
 import httpx
+import pydantic
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from syncapp.api import schemas as v2
 from syncapp.api.clients import create_api_client
+from syncapp.api.v1 import schemas as v1
 from syncapp.models import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
 from syncapp.models.partslist import ParseStatus
 
@@ -36,7 +40,8 @@ def give_facts(elevation, *, articles=3, profiles=2, glass=1, sha="a" * 64):
         parsed_at=timezone.now(), auto_description="Window, 2 sashes", auto_description_short="Window",
         width_output="1230", width_unit="mm", height_output="1480,5", height_unit="mm", weight_output="42.5",
         weight_unit="kg", area_output="1.82", area_unit="m²", system_code="AWS 75", system_name="AWS 75.SI+",
-        system_long_name="Schüco AWS 75.SI+", color_base_long="RAL 9016",
+        system_long_name="Schüco AWS 75.SI+", color_base_long="RAL 9016", articles_count=articles,
+        profiles_count=profiles,
     )
     PartsListArticle.objects.bulk_create(PartsListArticle(parts_list=parts_list, article_code=f"A{i}", description=f"Article {i}",
                                                           amount=i + 1.0, color="white") for i in range(articles))
@@ -90,14 +95,44 @@ def keys(transactional_db) -> Keys:
     )
 
 
+GUID = r"[0-9a-f-]{36}"
+SHAPES = [
+    (rf"/api/v2/projects", v2.ProjectPage), (rf"/api/v2/projects/{GUID}", v2.ProjectDetail),
+    (rf"/api/v2/elevations/{GUID}", v2.ElevationDetail), (r"/api/v2/directories", v2.DirectoryTree),
+    (rf"/api/v2/sync-requests/{GUID}|/api/v2/.*/sync", v2.SyncRequest),
+    (r"/api/v1/odoo/projects", v1.ProjectList), (r"/api/v1/odoo/projects/[^/]+", v1.Project),
+    (r"/api/v1/odoo/projects/[^/]+/complete", v1.ProjectComplete), (r"/api/v1/odoo/projects/[^/]+/phases", list[v1.Phase]),
+    (r"/api/v1/odoo/projects/[^/]+/phases/[^/]+/elevations", list[v1.Elevation]),
+    (r"/api/v1/odoo/search", v1.Search), (r"/api/v1/odoo/stats", v1.Stats),
+    (r"/api/v1/client-auth/login", v1.LoginResponse), (r"/api/v1/sync/force/project/[^/]+", v1.ForceSyncResponse),
+]
+
+
+def conforms(response: httpx.Response) -> None:
+    """Every JSON answer of the API matches its declared schema exactly (no field more, none less)."""
+    response.read()
+    if response.status_code not in (200, 202) or not response.headers.get("content-type", "").startswith(
+            "application/json"):
+        return
+    path = response.request.url.path
+    if path.endswith("/openapi.json"):
+        return
+    for pattern, schema in SHAPES:
+        if re.fullmatch(pattern, path):
+            pydantic.TypeAdapter(schema).validate_python(response.json(), strict=False)
+            return
+    raise AssertionError(f"no schema known for {path}")
+
+
 @pytest.fixture
 def http(live_server):
-    """httpx against the live server: http(key).get("/api/v2/...")."""
+    """httpx against the live server: http(key).get("/api/v2/..."); every JSON answer is checked against its schema."""
     clients = []
 
     def make(key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
-        client = httpx.Client(base_url=live_server.url, headers=headers, timeout=30)
+        client = httpx.Client(base_url=live_server.url, headers=headers, timeout=30,
+                              event_hooks={"response": [conforms]})
         clients.append(client)
         return client
 

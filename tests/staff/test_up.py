@@ -113,6 +113,11 @@ def test_up_runs_everything_syncs_the_demo_tree_and_ctrl_c_stops_every_child(up_
         assert figures["workers_alive"] == 1
         assert figures["last_tick"] is not None
 
+        # The printed curl line works: the demo API client's key reads the mirror.
+        key, url = re.search(r'curl -H "Authorization: Bearer (\S+)" (\S+)', up.output).groups()
+        projects = httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        assert projects.status_code == 200 and projects.json()["count"] > 0
+
         up.process.send_signal(signal.SIGINT)
         assert up.process.wait(timeout=60) == 0, up.output[-3000:]
         assert up.lines[-1] == "Stopped."

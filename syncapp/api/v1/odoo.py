@@ -20,7 +20,8 @@ V1_INVALID = 422
 
 
 def _live_projects(configs):
-    return queries.projects(configs).exclude(Project.objects.excluded_q())
+    # defer(None): the v1 summary's description comes from the project's details.
+    return queries.projects(configs).defer(None).exclude(Project.objects.excluded_q())
 
 
 def _respond(request, payload):
@@ -29,7 +30,7 @@ def _respond(request, payload):
 
 def _project(project_id: str, configs):
     guid = parse_guid(project_id, "project_id", status=V1_INVALID)
-    project = queries.projects(configs, include_removed=True).filter(guid=guid).first()
+    project = queries.projects(configs, include_removed=True).defer(None).filter(guid=guid).first()
     if project is None:
         raise ApiError(404, "PROJECT_NOT_FOUND", f"Project with ID '{project_id}' not found")
     return project
@@ -38,7 +39,7 @@ def _project(project_id: str, configs):
 def _phases_with_elevations(project, configs) -> list[dict]:
     """Live phases with their live elevations in the old shape: four statements whatever the size."""
     phases = queries.phases_of(project, configs, include_removed=False)
-    rows = list(queries.elevations(configs, include_removed=False).filter(phase__project=project))
+    rows = queries.elevations(configs, include_removed=False, phase__project=project)
     glass = queries.parts_list_rows(rows, set())["glass"]
     by_phase: dict[int, list[dict]] = {phase.pk: [] for phase in phases}
     guid_of = {phase.pk: phase.guid for phase in phases}
@@ -51,7 +52,7 @@ def _phases_with_elevations(project, configs) -> list[dict]:
 @router.get("/odoo/projects", response=schemas.ProjectList, auth=READ)
 def projects(request):
     summaries = [shapes.project_summary(row) for row in _live_projects(queries.sync_configs())]
-    return _respond(request, schemas.ProjectList(
+    return _respond(request, dict(
         projects=summaries, count=len(summaries),
         summary={"total_projects": len(summaries), "client_id": request.auth.name},
     ))
@@ -62,7 +63,7 @@ def project(request, project_id: str):
     configs = queries.sync_configs()
     row = _project(project_id, configs)
     phases = _phases_with_elevations(row, configs)
-    return _respond(request, schemas.Project(**shapes.project_summary(row), phases=phases))
+    return _respond(request, dict(**shapes.project_summary(row), phases=phases))
 
 
 @router.get("/odoo/projects/{project_id}/complete", response=schemas.ProjectComplete, auth=READ)
@@ -84,7 +85,7 @@ def project_complete(request, project_id: str, auto_sync: bool = True):
                "project_id": str(row.guid)}
     project_shape = {**shapes.project_summary(row), "phases_count": len(phases), "total_elevations": total,
                      "phases": phases}
-    return _respond(request, schemas.ProjectComplete(project=project_shape, phases_with_elevations=flat,
+    return _respond(request, dict(project=project_shape, phases_with_elevations=flat,
                                                      summary=summary))
 
 
@@ -97,7 +98,7 @@ def project_phases(request, project_id: str):
             Elevation.objects.filter(phase=OuterRef("pk"), removed_at__isnull=True), "phase")
     )
     items = [shapes.phase(phase, row.guid, [], elevations_count=phase.live_elevations) for phase in phases]
-    return _respond(request, [schemas.Phase(**item) for item in items])
+    return _respond(request, items)
 
 
 @router.get("/odoo/projects/{project_id}/phases/{phase_id}/elevations", response=list[schemas.Elevation], auth=READ)
@@ -108,9 +109,9 @@ def phase_elevations(request, project_id: str, phase_id: str):
     phase = Phase.objects.filter(project=row, guid=phase_guid).first()
     if phase is None:
         raise ApiError(404, "PHASE_NOT_FOUND", f"Phase with ID '{phase_id}' not found in project '{project_id}'")
-    rows = list(queries.elevations(configs, include_removed=False).filter(phase=phase))
+    rows = queries.elevations(configs, include_removed=False, phase=phase)
     glass = queries.parts_list_rows(rows, set())["glass"]
-    return _respond(request, [schemas.Elevation(**shapes.elevation(e, phase.guid, glass)) for e in rows])
+    return _respond(request, [shapes.elevation(e, phase.guid, glass) for e in rows])
 
 
 @router.get("/odoo/search", response=schemas.Search, auth=READ)
@@ -120,7 +121,7 @@ def search(request, q: str = Query(..., max_length=200)):
                           status=V1_INVALID)
     rows = _live_projects(queries.sync_configs()).filter(Q(name__icontains=q.strip()) | Q(job_number__icontains=q.strip()))
     results = [shapes.project_summary(row) for row in rows]
-    return _respond(request, schemas.Search(results=results, query=q, count=len(results)))
+    return _respond(request, dict(results=results, query=q, count=len(results)))
 
 
 @router.get("/odoo/stats", response=schemas.Stats, auth=READ)
@@ -128,7 +129,7 @@ def stats(request):
     configs = queries.sync_configs()
     live = _live_projects(configs)
     listed = [{"project_id": str(p.guid), "project_name": p.name, "phases_count": p.phases_count} for p in live]
-    return _respond(request, schemas.Stats(
+    return _respond(request, dict(
         total_projects=len(listed),
         total_phases=Phase.objects.filter(project__in=live.values("pk"), removed_at__isnull=True).count(),
         total_elevations=Elevation.objects.filter(phase__project__in=live.values("pk"), removed_at__isnull=True).count(),

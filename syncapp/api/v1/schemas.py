@@ -3,7 +3,7 @@
 Datetimes are strings `YYYY-MM-DD HH:MM:SS` in UTC; ids are LogiKal GUIDs (lower case).
 """
 
-from ninja import Schema
+from ..schemas import Schema
 
 
 class GlassSpecification(Schema):

@@ -2,8 +2,9 @@
 
 from datetime import UTC, datetime
 
-from ..queries import _parts_list
+from .schemas import Elevation
 
+ELEVATION_KEYS = tuple(Elevation.model_fields)
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # The old parser's statuses, from ours.
 PARSE_STATUS = {"pending": "pending", "parsing": "in_progress", "parsed": "success", "invalid": "failed"}
@@ -60,8 +61,8 @@ def quality_score(values: dict, stored, glass: list) -> float:
 
 
 def elevation(row, phase_guid, glass_rows: dict) -> dict:
-    stored = _parts_list(row)
-    glass = [{"glass_id": g.glass_id, "name": _text(g.name)} for g in glass_rows.get(stored.pk, ())] if stored else []
+    stored = row.parts_list
+    glass = [{"glass_id": g["glass_id"], "name": _text(g["name"])} for g in glass_rows.get(stored.pk, ())] if stored else []
     parsed = stored is not None and bool(stored.parsed_sha256)
     values = {
         "id": str(row.guid), "name": row.name, "description": _text(row.user_description or row.automatic_description),
@@ -81,7 +82,7 @@ def elevation(row, phase_guid, glass_rows: dict) -> dict:
         "system_name": _text(stored.system_name) if stored else None,
         "system_long_name": _text(stored.system_long_name) if stored else None,
         "color_base_long": _text(stored.color_base_long) if stored else None,
-        "parts_count": row.articles_count + row.profiles_count if parsed else None,
+        "parts_count": stored.articles_count + stored.profiles_count if parsed else None,
         "has_parts_data": bool(stored and stored.file),
         "parts_synced_at": v1_datetime(stored.downloaded_at) if stored else None,
         "parse_status": _parse_status(stored),
@@ -89,7 +90,7 @@ def elevation(row, phase_guid, glass_rows: dict) -> dict:
         "last_sync_date": v1_datetime(row.synced_at), "last_update_date": v1_datetime(row.changed_date),
     }
     values["data_quality_score"] = quality_score(values, stored, glass)
-    return values
+    return {key: values[key] for key in ELEVATION_KEYS}  # the old field order
 
 
 def phase(row, project_guid, elevations: list[dict], *, elevations_count: int | None = None) -> dict:

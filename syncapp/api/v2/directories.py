@@ -13,6 +13,6 @@ router = Router(tags=["directories"])
 def list_directories(request, include_removed: bool = Query(False, description="Also directories removed upstream.")):
     configs = queries.sync_configs()
     rows = queries.directories(configs, include_removed=include_removed)
-    tree = schemas.DirectoryTree(items=[serialize.directory(row) for row in rows], count=len(rows))
+    tree = {"items": [serialize.directory(row) for row in rows], "count": len(rows)}
     moment = latest(changed_at(row, configs["directory"]) for row in rows)
     return conditional_response(request, json_bytes(tree), last_modified=moment)

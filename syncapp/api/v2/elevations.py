@@ -7,7 +7,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse
 from ninja import Query, Router
 
-from ...models import PartsList
+from ...models import Elevation, PartsList
 from .. import queries, schemas
 from ..auth import READ, SYNC
 from ..conditional import conditional_response, json_bytes
@@ -35,14 +35,14 @@ def get_elevation(
     wanted = parse_include(include, INCLUDABLE)
     configs = queries.sync_configs()
     detail, moment = elevation_detail(find_elevation(guid, configs), configs, include=wanted)
-    return conditional_response(request, json_bytes(schemas.ElevationDetail(**detail)), last_modified=moment)
+    return conditional_response(request, json_bytes(detail), last_modified=moment)
 
 
 def read_thumbnail(row) -> bytes:
     if not row.thumbnail:
         raise ApiError(404, "THUMBNAIL_NOT_FOUND", f"Elevation '{row.guid}' has no thumbnail yet")
     try:
-        with default_storage.open(row.thumbnail.name, "rb") as stored:
+        with default_storage.open(row.thumbnail, "rb") as stored:
             return stored.read()
     except FileNotFoundError:
         raise ApiError(404, "THUMBNAIL_NOT_FOUND", f"The thumbnail of elevation '{row.guid}' is missing from storage; "
@@ -67,7 +67,7 @@ def get_thumbnail(request, guid: UUID):
             response={200: bytes, 304: None, 404: schemas.Error})
 def get_parts_list_file(request, guid: UUID):
     row = find_elevation(guid)
-    stored = PartsList.objects.filter(elevation=row).exclude(file="").first()
+    stored = PartsList.objects.filter(elevation_id=row.pk).exclude(file="").first()
     if stored is None:
         raise ApiError(404, "PARTS_LIST_NOT_FOUND", f"Elevation '{guid}' has no stored parts list yet")
     etag = f'"{stored.sha256}"'
@@ -91,4 +91,5 @@ def get_parts_list_file(request, guid: UUID):
 @router.post("/elevations/{guid}/sync", response={202: schemas.SyncRequest}, auth=SYNC,
              summary="Force a sync of the elevation (thumbnail and parts list)")
 def sync_elevation(request, guid: UUID):
-    return accepted(request, find_elevation(guid))
+    row = find_elevation(guid)
+    return accepted(request, Elevation.objects.select_related("phase__project__directory").get(pk=row.pk))

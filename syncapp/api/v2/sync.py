@@ -18,9 +18,9 @@ def accepted(request, obj):
     """202 with the request's status (the same request while its job still waits)."""
     row, _created = sync_requests.request_sync(obj, getattr(request, "api_client", None))
     progress = sync_requests.follower_for(row).poll()
-    body = schemas.SyncRequest(**sync_requests.describe(row, progress, obj))
+    body = sync_requests.describe(row, progress, obj)
     response = HttpResponse(json_bytes(body), status=202, content_type="application/json")
-    response["Location"] = body.status_url
+    response["Location"] = body["status_url"]
     return response
 
 

@@ -135,6 +135,7 @@ class Command(BaseCommand):
         self.say(f"[up] Migrating ({database}) ...")
         call_command("migrate", interactive=False, verbosity=0)
         login = self._ensure_superuser()
+        api_key = self._demo_api_key()
 
         env = dict(os.environ, PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="project.settings")
         upstream = settings.LOGIKAL_API_BASE_URL
@@ -157,6 +158,8 @@ class Command(BaseCommand):
         self.say(f"  Admin:      {base}/admin/")
         self.say(f"  Dashboard:  {base}/admin/dashboard/")
         self.say(f"  Login:      {login}")
+        self.say(f"  API docs:   {base}/api/v2/docs   (OpenAPI schema: {base}/api/v2/openapi.json)")
+        self.say(f'  Try it:     curl -H "Authorization: Bearer {api_key}" {base}/api/v2/projects')
         self.say(f"  Upstream:   {upstream_text}")
         self.say(f"  Background sync: {'on' if settings.BACKGROUND_SYNC_ENABLED else 'off'}")
         self.say("Press Ctrl-C to stop.")
@@ -176,6 +179,16 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         return f"admin / {password}   (shown once: note it or change it in the admin)"
+
+    def _demo_api_key(self) -> str:
+        """The `demo` API client (read, sync) with a fresh key each run: keys are shown once, never stored."""
+        from syncapp.api.clients import create_api_client, rotate_api_client_key
+        from syncapp.models import ApiClient
+
+        existing = ApiClient.objects.filter(name="demo").first()
+        if existing is not None:
+            return rotate_api_client_key(existing).key
+        return create_api_client(name="demo", scopes="read,sync").key
 
     def _spawn(self, name: str, args: list[str], env: dict, on_line=None) -> Child:
         child = Child(name, args, env, self.say, on_line)
