@@ -21,7 +21,7 @@ def _elevation_moment(row, config) -> datetime | None:
 def project_detail(project, configs, *, include: set[str], include_removed: bool) -> tuple[dict, datetime | None]:
     """The project's detail dict and the latest moment any part of it changed."""
     phases = queries.phases_of(project, configs, include_removed=include_removed)
-    elevation_rows = queries.elevations(configs, include_removed=include_removed, phase__project=project)
+    elevation_rows = queries.elevations(configs, include_removed=include_removed, phase__project_id=project.pk)
     rows = queries.parts_list_rows(elevation_rows, include)
     by_phase: dict[int, list[dict]] = {phase.pk: [] for phase in phases}
     moments = [changed_at(project, configs["project"], content_field="tree_changed_at")]
@@ -30,8 +30,6 @@ def project_detail(project, configs, *, include: set[str], include_removed: bool
             by_phase[row.phase_id].append(serialize.elevation(row, rows))
             moments.append(_elevation_moment(row, configs["elevation"]))
     moments += [changed_at(phase, configs["phase"]) for phase in phases]
-    project.phases_count = sum(1 for phase in phases if phase.removed_at is None)
-    project.elevations_count = sum(1 for row in elevation_rows if row.removed_at is None)
     detail = {
         **serialize.project_summary(project),
         "phases": [serialize.phase(phase, by_phase[phase.pk]) for phase in phases],

@@ -23,6 +23,10 @@ from ..models import (
 )
 
 
+class Row(SimpleNamespace):
+    """A row read with values(): attribute access without building a model instance for each."""
+
+
 def sync_configs() -> dict:
     return ObjectSyncConfig.objects.as_map()
 
@@ -43,16 +47,24 @@ def directory_subtree_q(path: str, lookup: str = "directory__path") -> Q:
     return Q(**{lookup: path}) | Q(**{f"{lookup}__startswith": path + "/"})
 
 
-def projects(configs, *, include_removed: bool = False):
-    """Projects with freshness, directory and live child counts, in keyset order (primary key)."""
-    queryset = (Project.objects.with_freshness(config=configs["project"]).select_related("directory")
-                .defer("details", "listed_changed_date", "listed_at", "missing_since"))
-    return _live(queryset, include_removed).annotate(
-        phases_count=count_of(Phase.objects.filter(project=OuterRef("pk"), removed_at__isnull=True), "project"),
-        elevations_count=count_of(
-            Elevation.objects.filter(phase__project=OuterRef("pk"), removed_at__isnull=True), "phase__project"
-        ),
-    ).order_by("pk")
+PROJECT_FIELDS = (
+    "pk", "guid", "name", "job_number", "offer_number", "person_in_charge", "estimated", "is_deleted",
+    "created_date", "changed_date", "first_seen_at", "synced_at", "last_attempt_at", "last_error", "removed_at",
+    "content_changed_at", "tree_changed_at", "live_phases_count", "live_elevations_count", "freshness",
+)
+
+
+def projects(configs, *, include_removed: bool = False, details: bool = False):
+    """Projects with freshness, directory path and live child counts (kept on the row), by primary key.
+
+    Read as values: a page of 500 would otherwise build 1,000 model instances.
+    """
+    queryset = _live(Project.objects.with_freshness(config=configs["project"]), include_removed).order_by("pk")
+    return queryset.values(*PROJECT_FIELDS, *(("details",) if details else ()), directory_path=F("directory__path"))
+
+
+def as_rows(values) -> list[Row]:
+    return [Row(**row) for row in values]
 
 
 def project_page(configs, *, after: int, limit: int, directory: str | None, search: str | None,
@@ -66,16 +78,12 @@ def project_page(configs, *, after: int, limit: int, directory: str | None, sear
     if changed_since is not None:
         # tree_changed_at: the project or anything below it (see syncapp.sync.changes).
         queryset = queryset.filter(tree_changed_at__gte=changed_since)
-    return list(queryset[:limit])
+    return as_rows(queryset[:limit])
 
 
 def phases_of(project, configs, *, include_removed: bool) -> list:
-    queryset = Phase.objects.with_freshness(config=configs["phase"]).filter(project=project)
+    queryset = Phase.objects.with_freshness(config=configs["phase"]).filter(project_id=project.pk)
     return list(_live(queryset, include_removed).order_by("name", "pk"))
-
-
-class Row(SimpleNamespace):
-    """An elevation (or its parts list) read with values(): attribute access without a model instance each."""
 
 
 ELEVATION_FIELDS = (
@@ -135,10 +143,9 @@ def parts_list_rows(elevation_rows, include: set[str]) -> dict[str, dict[int, li
     return found
 
 
-def project_by_guid(guid, configs):
-    """Without child counts: the detail counts the phases and elevations it loads anyway."""
-    queryset = Project.objects.with_freshness(config=configs["project"]).select_related("directory")
-    return queryset.filter(guid=guid).first()
+def project_by_guid(guid, configs, *, details: bool = False) -> Row | None:
+    rows = as_rows(projects(configs, include_removed=True, details=details).filter(guid=guid)[:1])
+    return rows[0] if rows else None
 
 
 def elevation_by_guid(guid, configs) -> Row | None:

@@ -14,9 +14,9 @@ def project_summary(project) -> dict:
         "guid": project.guid, "name": project.name, "job_number": project.job_number,
         "offer_number": project.offer_number, "person_in_charge": project.person_in_charge,
         "estimated": project.estimated, "deleted_upstream": project.is_deleted,
-        "directory": project.directory.path, "created_upstream_at": project.created_date,
+        "directory": project.directory_path, "created_upstream_at": project.created_date,
         "changed_upstream_at": project.changed_date, "tree_changed_at": project.tree_changed_at,
-        "phases_count": project.phases_count, "elevations_count": project.elevations_count,
+        "phases_count": project.live_phases_count, "elevations_count": project.live_elevations_count,
         "url": f"{V2}/projects/{project.guid}",
     }
 

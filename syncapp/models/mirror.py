@@ -116,6 +116,12 @@ class Project(SyncState, ListingState):
         help_text="The project changedDate when its phases were last listed; a newer changedDate means changes below.",
     )
     details = models.JSONField("details", default=dict, blank=True, help_text="Payload of GET /projects/selected.")
+    live_phases_count = models.PositiveIntegerField(
+        "phases", default=0, help_text="Phases not removed upstream; kept by the writer of each change, for readers."
+    )
+    live_elevations_count = models.PositiveIntegerField(
+        "elevations", default=0, help_text="Elevations not removed upstream, in all phases."
+    )
     tree_changed_at = models.DateTimeField(
         "tree changed", default=timezone.now, db_index=True,
         help_text="The latest content change of the project or anything below it (phases, elevations, parts lists).",

@@ -15,8 +15,9 @@ from django.utils import timezone
 from syncapp.api import schemas as v2
 from syncapp.api.clients import create_api_client
 from syncapp.api.v1 import schemas as v1
-from syncapp.models import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
+from syncapp.models import Project, PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
 from syncapp.models.partslist import ParseStatus
+from syncapp.sync.changes import recount_live_children
 
 from ..sync import factories
 
@@ -76,6 +77,7 @@ def mirror(transactional_db):
             for index, elevation in enumerate(phase.elevations.all()):
                 give_facts(elevation, sha=f"{elevation.pk:064x}")
                 give_thumbnail(elevation, seed=index)
+    recount_live_children(Project.objects.all())  # the factories write rows directly, not through a sync
     return Mirror(top, projects)
 
 

@@ -48,6 +48,8 @@ def test_a_listing_stamps_created_updated_removed_and_restored_rows_only():
     created = Elevation.objects.get(guid=new_guid)
     assert created.content_changed_at > project_before
     assert tree_stamp(project) > project_before and tree_stamp(other) == other_before
+    # The live counts the listings read are kept in the same statement: e3 removed, e4 restored, one new.
+    assert Project.objects.values_list("live_elevations_count", "live_phases_count").get(pk=project.pk) == (4, 1)
 
 
 def test_a_removed_project_stamps_its_whole_subtree():

@@ -20,8 +20,8 @@ V1_INVALID = 422
 
 
 def _live_projects(configs):
-    # defer(None): the v1 summary's description comes from the project's details.
-    return queries.projects(configs).defer(None).exclude(Project.objects.excluded_q())
+    # With details: the v1 summary's description comes from them.
+    return queries.projects(configs, details=True).exclude(Project.objects.excluded_q())
 
 
 def _respond(request, payload):
@@ -30,7 +30,7 @@ def _respond(request, payload):
 
 def _project(project_id: str, configs):
     guid = parse_guid(project_id, "project_id", status=V1_INVALID)
-    project = queries.projects(configs, include_removed=True).defer(None).filter(guid=guid).first()
+    project = queries.project_by_guid(guid, configs, details=True)
     if project is None:
         raise ApiError(404, "PROJECT_NOT_FOUND", f"Project with ID '{project_id}' not found")
     return project
@@ -39,7 +39,7 @@ def _project(project_id: str, configs):
 def _phases_with_elevations(project, configs) -> list[dict]:
     """Live phases with their live elevations in the old shape: four statements whatever the size."""
     phases = queries.phases_of(project, configs, include_removed=False)
-    rows = queries.elevations(configs, include_removed=False, phase__project=project)
+    rows = queries.elevations(configs, include_removed=False, phase__project_id=project.pk)
     glass = queries.parts_list_rows(rows, set())["glass"]
     by_phase: dict[int, list[dict]] = {phase.pk: [] for phase in phases}
     guid_of = {phase.pk: phase.guid for phase in phases}
@@ -51,7 +51,7 @@ def _phases_with_elevations(project, configs) -> list[dict]:
 
 @router.get("/odoo/projects", response=schemas.ProjectList, auth=READ)
 def projects(request):
-    summaries = [shapes.project_summary(row) for row in _live_projects(queries.sync_configs())]
+    summaries = [shapes.project_summary(row) for row in queries.as_rows(_live_projects(queries.sync_configs()))]
     return _respond(request, dict(
         projects=summaries, count=len(summaries),
         summary={"total_projects": len(summaries), "client_id": request.auth.name},
@@ -93,7 +93,7 @@ def project_complete(request, project_id: str, auto_sync: bool = True):
 def project_phases(request, project_id: str):
     configs = queries.sync_configs()
     row = _project(project_id, configs)
-    phases = Phase.objects.filter(project=row, removed_at__isnull=True).order_by("name", "pk").annotate(
+    phases = Phase.objects.filter(project_id=row.pk, removed_at__isnull=True).order_by("name", "pk").annotate(
         live_elevations=queries.count_of(
             Elevation.objects.filter(phase=OuterRef("pk"), removed_at__isnull=True), "phase")
     )
@@ -106,7 +106,7 @@ def phase_elevations(request, project_id: str, phase_id: str):
     configs = queries.sync_configs()
     row = _project(project_id, configs)
     phase_guid = parse_guid(phase_id, "phase_id", status=V1_INVALID)
-    phase = Phase.objects.filter(project=row, guid=phase_guid).first()
+    phase = Phase.objects.filter(project_id=row.pk, guid=phase_guid).first()
     if phase is None:
         raise ApiError(404, "PHASE_NOT_FOUND", f"Phase with ID '{phase_id}' not found in project '{project_id}'")
     rows = queries.elevations(configs, include_removed=False, phase=phase)
@@ -120,7 +120,7 @@ def search(request, q: str = Query(..., max_length=200)):
         raise bad_request("Invalid request: q: must not be empty", [{"field": "q", "problem": "empty"}],
                           status=V1_INVALID)
     rows = _live_projects(queries.sync_configs()).filter(Q(name__icontains=q.strip()) | Q(job_number__icontains=q.strip()))
-    results = [shapes.project_summary(row) for row in rows]
+    results = [shapes.project_summary(row) for row in queries.as_rows(rows)]
     return _respond(request, dict(results=results, query=q, count=len(results)))
 
 
@@ -128,7 +128,8 @@ def search(request, q: str = Query(..., max_length=200)):
 def stats(request):
     configs = queries.sync_configs()
     live = _live_projects(configs)
-    listed = [{"project_id": str(p.guid), "project_name": p.name, "phases_count": p.phases_count} for p in live]
+    listed = [{"project_id": str(p.guid), "project_name": p.name, "phases_count": p.live_phases_count}
+              for p in queries.as_rows(live)]
     return _respond(request, dict(
         total_projects=len(listed),
         total_phases=Phase.objects.filter(project__in=live.values("pk"), removed_at__isnull=True).count(),

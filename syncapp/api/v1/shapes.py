@@ -104,6 +104,6 @@ def phase(row, project_guid, elevations: list[dict], *, elevations_count: int | 
 def project_summary(row) -> dict:
     return {
         "id": str(row.guid), "name": row.name, "description": _text((row.details or {}).get("description")),
-        "status": status_of(row), "phases_count": row.phases_count, "total_elevations": row.elevations_count,
+        "status": status_of(row), "phases_count": row.live_phases_count, "total_elevations": row.live_elevations_count,
         "created_at": v1_datetime(row.first_seen_at),
     }

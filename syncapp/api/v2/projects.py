@@ -6,7 +6,7 @@ from uuid import UUID
 
 from ninja import Query, Router
 
-from ...models import Directory, Phase
+from ...models import Directory, Phase, Project
 from .. import queries, schemas, serialize
 from ..auth import READ, SYNC
 from ..conditional import changed_at, conditional_response, json_bytes, latest, weak_etag
@@ -77,14 +77,15 @@ def get_project(
 @router.post("/projects/{guid}/sync", response={202: schemas.SyncRequest}, auth=SYNC,
              summary="Force a sync of the project and everything below it")
 def sync_project(request, guid: UUID):
-    return accepted(request, _project(guid, queries.sync_configs()))
+    row = _project(guid, queries.sync_configs())
+    return accepted(request, Project.objects.select_related("directory").get(pk=row.pk))
 
 
 @router.post("/projects/{guid}/phases/{phase_guid}/sync", response={202: schemas.SyncRequest}, auth=SYNC,
              summary="Force a sync of one phase and its elevations")
 def sync_phase(request, guid: UUID, phase_guid: UUID):
     project = _project(guid, queries.sync_configs())
-    phase = Phase.objects.select_related("project").filter(project=project, guid=phase_guid).first()
+    phase = Phase.objects.select_related("project__directory").filter(project_id=project.pk, guid=phase_guid).first()
     if phase is None:
         raise ApiError(404, "PHASE_NOT_FOUND", f"Phase with ID '{phase_guid}' not found in project '{guid}'")
     return accepted(request, phase)
