@@ -1,8 +1,9 @@
 """Make `python3 manage.py ...` work on a fresh clone with only Python 3.11+.
 
 When Django cannot be imported, create `.venv` beside manage.py, install the
-pinned requirements into it and re-run the same command with its interpreter.
-The requirements file's hash is kept in the venv, so a changed pin reinstalls.
+pinned development requirements into it (`requirements-dev.txt`, which includes the
+production `requirements.txt`) and re-run the same command with its interpreter.
+A hash of both files is kept in the venv, so a changed pin in either reinstalls.
 Standard library only: this runs before anything is installed.
 """
 
@@ -15,7 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
-REQUIREMENTS = ROOT / "requirements.txt"
+REQUIREMENTS = ROOT / "requirements-dev.txt"
+PINNED_FILES = (ROOT / "requirements.txt", REQUIREMENTS)
 STAMP = VENV / ".requirements.sha256"
 
 
@@ -24,7 +26,10 @@ def _venv_python() -> Path:
 
 
 def _requirements_hash() -> str:
-    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for path in PINNED_FILES:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def _running_in_project_venv() -> bool:
@@ -50,7 +55,7 @@ def ensure_environment() -> None:
         print(f"Creating a virtualenv in {VENV} ...", file=sys.stderr)
         venv.EnvBuilder(with_pip=True).create(VENV)
     if not up_to_date:
-        print("Installing requirements.txt into .venv ...", file=sys.stderr)
+        print("Installing requirements-dev.txt (with requirements.txt) into .venv ...", file=sys.stderr)
         subprocess.run(
             [str(_venv_python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", str(REQUIREMENTS)],
             check=True,

@@ -49,7 +49,7 @@ def _sync_defaults(request):
 
 def database_url() -> str:
     """A URL for the test database, for processes the tests start themselves."""
-    from syncapp.benchmarks._scratch import database_url as current_database_url
+    from syncapp.harness.database import database_url as current_database_url
 
     return current_database_url()
 

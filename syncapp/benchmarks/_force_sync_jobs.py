@@ -7,8 +7,8 @@ import time
 
 from django.db import connection
 
-from ._live import running_worker, wait_idle, worker_env
-from ._scratch import database_url, scratch_database
+from ..harness.database import database_url, scratch_database
+from ..harness.live import running_worker, wait_idle, worker_env
 from .force_sync import DIRECTORY, PROJECT, force_sync_bound_s, prepared_simulator
 
 THUMBNAIL = "GET /elevations/{elevationId}/thumbnail"

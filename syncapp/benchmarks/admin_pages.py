@@ -16,8 +16,8 @@ from django.test.utils import CaptureQueriesContext
 
 from syncapp.models import Elevation, Project
 
-from ._mirror import build_mirror
-from ._scratch import scratch_database
+from ..harness.database import scratch_database
+from ..harness.mirror import build_mirror
 
 HELP = "Milliseconds and SQL statements of the admin lists and the dashboard over ~100,000 elevations."
 

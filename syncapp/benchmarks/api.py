@@ -28,9 +28,11 @@ from syncapp.api.clients import create_api_client
 from syncapp.models import Elevation, PartsList, Phase, Project
 from syncapp.sync.changes import recount_live_children
 
-from ._mirror import build_mirror
-from ._procfile import MB, MemoryPeak, Process, free_port, procfile_commands, production_env, wait_for
-from ._scratch import database_url, scratch_database
+from syncapp.harness.database import database_url, scratch_database
+from syncapp.harness.mirror import build_mirror
+from syncapp.harness.processes import ChildProcess, free_port, shell_process, wait_for
+
+from ._procfile import MB, MemoryPeak, procfile_commands, production_env
 
 HELP = "Server time and SQL statements of the API over the large mirror, and the web process's memory under load."
 WEB_TARGET_MB = 250
@@ -149,7 +151,7 @@ def _in_process(key: str, projects: list[Project], small: Project, repeat: int, 
         yield {"case": name, **figures}
 
 
-def _load(base: str, key: str, projects: list[Project], seconds: int, web: Process) -> tuple[MemoryPeak, dict]:
+def _load(base: str, key: str, projects: list[Project], seconds: int, web: ChildProcess) -> tuple[MemoryPeak, dict]:
     peak, statuses, stop = MemoryPeak(), {}, threading.Event()
     lock = threading.Lock()
     urls = [f"/api/v2/projects/{p.guid}?include=articles,profiles" for p in projects] + [
@@ -171,12 +173,12 @@ def _load(base: str, key: str, projects: list[Project], seconds: int, web: Proce
         thread.start()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and web.running():
-        peak.sample(web.popen.pid)
+        peak.sample(web.pid)
         time.sleep(0.5)
     stop.set()
     for thread in threads:
         thread.join(timeout=90)
-    peak.sample(web.popen.pid)
+    peak.sample(web.pid)
     return peak, statuses
 
 
@@ -187,13 +189,13 @@ def _web_memory(key: str, projects: list[Project], seconds: int, progress) -> di
     port = free_port()
     env = production_env(DATABASE_URL=database_url(), PORT=port, LOG_LEVEL="warning", LOGIKAL_API_BASE_URL="http://127.0.0.1:9/x")
     with tempfile.TemporaryDirectory(prefix="bench-api-") as scratch:
-        web = Process("web", procfile_commands()["web"], env, Path(scratch))
+        web = shell_process("web", procfile_commands()["web"], env=env, log_dir=Path(scratch))
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, timeout=120,
-                     what="the web process", process=web)
+                     what="the web process", process=web, ignore=(OSError, httpx.TransportError))
             idle = MemoryPeak()
-            idle.sample(web.popen.pid)
+            idle.sample(web.pid)
             progress(f"web up ({idle.pss / MB:.0f} MB PSS idle); {seconds} s of HTTP load")
             peak, statuses = _load(base, key, projects, seconds, web)
         finally:

@@ -11,8 +11,8 @@ import os
 import tempfile
 import time
 
-from ._live import mirror_size, request_count, running_worker, shift_back, wait_idle, worker_env
-from ._scratch import database_url, scratch_database
+from ..harness.database import database_url, scratch_database
+from ..harness.live import mirror_size, request_count, running_worker, shift_back, wait_idle, worker_env
 
 HELP = "Objects per second for a first full sync and an unchanged re-sync of a simulator data set."
 

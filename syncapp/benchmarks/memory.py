@@ -24,7 +24,9 @@ import httpx
 import psycopg
 
 from ..models import Directory, Elevation, PartsList, Phase, Project, SyncRun
-from ._procfile import MB, MemoryPeak, Process, free_port, procfile_commands, production_env, scratch_database, wait_for
+from ..harness.database import scratch_database
+from ..harness.processes import free_port, shell_process, wait_for
+from ._procfile import MB, MemoryPeak, procfile_commands, production_env
 
 HELP = "Peak memory (RSS/PSS) of the Procfile's web and worker processes during a full sync of the simulator."
 
@@ -62,7 +64,7 @@ def run(options, progress):
     if options["timeout"] <= 0 or options["clients"] < 0 or options["sample_interval"] <= 0:
         raise ValueError("--timeout and --sample-interval must be positive, --clients at least 0")
     commands = procfile_commands()
-    with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch, scratch_database("bench_memory") as db_url:
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch, scratch_database("memory", migrate=False) as db_url:
         scratch = Path(scratch)
         progress(f"scratch database ready; logs in {scratch}")
         yield _measure(options, progress, commands, db_url, scratch)
@@ -85,29 +87,30 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
     simulator_args = f"--port {sim_port} --dataset {options['dataset']} --latency none"
     if options["parts_list_size"]:
         simulator_args += f" --parts-list-size {options['parts_list_size']}"
-    processes = [Process("simulator", f"python manage.py logikal_simulator {simulator_args}", env, scratch)]
+    processes = [shell_process("simulator", f"python manage.py logikal_simulator {simulator_args}", env=env, log_dir=scratch)]
     try:
         wait_for(lambda: httpx.get(f"http://127.0.0.1:{sim_port}/_sim/stats", timeout=2).status_code == 200,
-                 timeout=300, what="the simulator", process=processes[0])
-        web = Process("web", commands["web"], dict(env, DB_APPLICATION_NAME="bench-web"), scratch)
+                 timeout=300, what="the simulator", process=processes[0], ignore=(OSError, httpx.TransportError))
+        web = shell_process("web", commands["web"], env=dict(env, DB_APPLICATION_NAME="bench-web"), log_dir=scratch)
         processes.append(web)
         base = f"http://127.0.0.1:{web_port}"
         wait_for(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, timeout=120,
-                 what="the web process", process=web)
+                 what="the web process", process=web, ignore=(OSError, httpx.TransportError))
         web_idle = MemoryPeak()
-        web_idle.sample(web.popen.pid)
+        web_idle.sample(web.pid)
         progress(f"web up ({web_idle.pss / MB:.0f} MB PSS idle); starting the worker")
 
         web_peak, worker_peak = MemoryPeak(), MemoryPeak()
         load = WebLoad(base, clients=options["clients"])
         started = time.monotonic()
-        worker = Process("worker", commands["worker"], dict(env, DB_APPLICATION_NAME="bench-worker"), scratch)
+        worker = shell_process("worker", commands["worker"], env=dict(env, DB_APPLICATION_NAME="bench-worker"),
+                               log_dir=scratch)
         processes.append(worker)
         load.start()
         completed, state = _follow_sync(options, progress, db_url, web, worker, web_peak, worker_peak, started)
         wall = time.monotonic() - started
         load.stop()
-        web_peak.sample(web.popen.pid)
+        web_peak.sample(web.pid)
     finally:
         for process in reversed(processes):
             process.stop()
@@ -135,14 +138,14 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
 
 def _release(command, env, scratch, progress) -> None:
     progress("release: " + command)
-    release = Process("release", command, env, scratch)
-    if release.popen.wait(timeout=600) != 0:
+    release = shell_process("release", command, env=env, log_dir=scratch)
+    if release.process.wait(timeout=600) != 0:
         raise RuntimeError(f"release failed:\n{release.tail()}")
     release.stop()
     admin_env = dict(env, DJANGO_SUPERUSER_PASSWORD=ADMIN_PASSWORD)
-    create = Process("createsuperuser", f"python manage.py createsuperuser --noinput --username {ADMIN_USER} "
-                     "--email bench@example.com", admin_env, scratch)
-    if create.popen.wait(timeout=120) != 0:
+    create = shell_process("createsuperuser", f"python manage.py createsuperuser --noinput --username {ADMIN_USER} "
+                           "--email bench@example.com", env=admin_env, log_dir=scratch)
+    if create.process.wait(timeout=120) != 0:
         raise RuntimeError(f"createsuperuser failed:\n{create.tail()}")
     create.stop()
 
@@ -158,9 +161,9 @@ def _follow_sync(options, progress, db_url, web, worker, web_peak, worker_peak, 
         while time.monotonic() < deadline:
             for process in (web, worker):
                 if not process.running():
-                    raise RuntimeError(f"{process.name} exited ({process.popen.returncode}):\n{process.tail()}")
-            web_peak.sample(web.popen.pid)
-            worker_peak.sample(worker.popen.pid)
+                    raise RuntimeError(f"{process.name} exited ({process.process.returncode}):\n{process.tail()}")
+            web_peak.sample(web.pid)
+            worker_peak.sample(worker.pid)
             now = time.monotonic()
             if now >= next_check:
                 next_check = now + 2

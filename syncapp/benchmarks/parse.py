@@ -56,7 +56,7 @@ def _store_and_parse(paths: list[Path], media: Path, progress) -> dict:
     from django.conf import settings
     from django.test.utils import override_settings
 
-    from ._scratch import scratch_database
+    from ..harness.database import scratch_database
 
     storages = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
     # A scratch database and a temporary folder: the real mirror and its storage stay untouched.

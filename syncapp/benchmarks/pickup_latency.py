@@ -11,10 +11,11 @@ import statistics
 import tempfile
 import time
 
-from django.db import connection
+from django.db.models import Max, Q
+from procrastinate.contrib.django.models import ProcrastinateEvent
 
-from ._live import running_worker, wait_idle, worker_env
-from ._scratch import database_url, scratch_database
+from ..harness.database import database_url, scratch_database
+from ..harness.live import running_worker, wait_idle, worker_env
 
 HELP = "p50/p99 milliseconds from a forced sync's defer to its job start (LISTEN/NOTIFY)."
 
@@ -26,17 +27,10 @@ def add_arguments(parser):
 def _latency_ms(job_id: int, timeout: float = 30) -> float:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                SELECT max(at) FILTER (WHERE type = 'started') - max(at) FILTER (WHERE type = 'deferred')
-                FROM procrastinate_events WHERE job_id = %s
-                """,
-                [job_id],
-            )
-            delta = cursor.fetchone()[0]
-        if delta is not None:
-            return delta.total_seconds() * 1000
+        events = ProcrastinateEvent.objects.filter(job_id=job_id).aggregate(
+            deferred=Max("at", filter=Q(type="deferred")), started=Max("at", filter=Q(type="started")))
+        if events["started"] is not None:
+            return (events["started"] - events["deferred"]).total_seconds() * 1000
         time.sleep(0.01)
     raise RuntimeError(f"job {job_id} did not start within {timeout} s")
 

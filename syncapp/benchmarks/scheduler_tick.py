@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from syncapp.models import Directory, Elevation, Phase, Project
 
-from ._mirror import build_mirror
-from ._scratch import scratch_database
+from ..harness.database import scratch_database
+from ..harness.mirror import build_mirror
 
 HELP = "Seconds, SQL statements and jobs of one scheduler tick over ~100,000 elevations."
 

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from syncapp.benchmarks._live import NEVER
-from syncapp.benchmarks._live import worker_env as live_worker_env
+from syncapp.harness.live import NEVER
+from syncapp.harness.live import worker_env as live_worker_env
 from syncapp.models.runs import Outcome
 
 from ..conftest import ROOT

@@ -1,15 +1,15 @@
-"""Test-side helpers for live runs: the shared machinery lives in syncapp.benchmarks._live."""
+"""Test-side helpers for live runs: the shared machinery lives in syncapp.harness."""
 
-from syncapp.benchmarks._live import (  # noqa: F401
+from syncapp.harness.live import (  # noqa: F401
     NEVER,
-    WorkerProcess,
     pending_jobs,
     request_count,
     running_worker,
     shift_back,
     wait_idle,
 )
-from syncapp.benchmarks._live import worker_env as _worker_env
+from syncapp.harness.live import worker_env as _worker_env
+from syncapp.harness.processes import WorkerProcess  # noqa: F401
 
 from ..conftest import database_url
 

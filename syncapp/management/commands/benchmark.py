@@ -1,13 +1,19 @@
-"""`manage.py benchmark NAME`: one JSON object per line on stdout, progress on stderr."""
+"""`manage.py benchmark NAME`: one JSON object per line on stdout, progress on stderr.
+
+Ctrl-C or SIGTERM (as `timeout` sends it) stops a run cleanly: its worker and simulator
+processes are stopped and its scratch database is dropped before the command exits 130.
+"""
 
 import importlib
 import json
 import pkgutil
 import sys
+from contextlib import closing
 
 from django.core.management.base import BaseCommand, CommandError
 
 import syncapp.benchmarks
+from syncapp.harness.processes import sigterm_stops_the_run
 
 
 def _benchmarks() -> dict:
@@ -37,8 +43,12 @@ class Command(BaseCommand):
             sys.stderr.flush()
 
         try:
-            for figures in module.run(options, progress):
-                self.stdout.write(json.dumps({"benchmark": benchmark, **figures}))
-                self.stdout.flush()
+            with sigterm_stops_the_run(), closing(module.run(options, progress)) as results:
+                for figures in results:
+                    self.stdout.write(json.dumps({"benchmark": benchmark, **figures}))
+                    self.stdout.flush()
         except (ValueError, RuntimeError) as error:
             raise CommandError(f"benchmark {benchmark}: {error}") from error
+        except KeyboardInterrupt as stop:
+            raise CommandError(f"benchmark {benchmark}: stopped by {stop or 'SIGINT'}; its processes are stopped "
+                               "and its scratch database is dropped", returncode=130) from None

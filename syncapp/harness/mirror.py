@@ -1,4 +1,4 @@
-"""Bulk-building a large mirror straight in the database (for planner benchmarks)."""
+"""Bulk-building a large mirror straight in the database (planner and admin benchmarks)."""
 
 import uuid
 from datetime import timedelta

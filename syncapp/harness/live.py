@@ -1,63 +1,21 @@
-"""Live runs for benchmarks and end-to-end tests: real worker processes, a served simulator.
+"""Live runs: real `sync_worker` processes against a served simulator, and the waits around them.
 
-Shared by `manage.py benchmark ...` and the end-to-end tests, so both measure
-and check the same path: jobs in PostgreSQL, `manage.py sync_worker` processes,
-the simulator over HTTP.
+The end-to-end tests and the benchmarks drive the same path with these: jobs in PostgreSQL,
+worker processes, the simulator over HTTP.
 """
 
-import signal
-import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from django.conf import settings
-from django.db import connection
 from django.db.models import F
+from procrastinate.contrib.django.models import ProcrastinateJob
 
-ROOT = Path(settings.BASE_DIR)
+from .processes import WorkerProcess
 
 # Ticks only when asked: the periodic tick's cron never fires during a live run.
 NEVER = "0 0 1 1 *"
-
-
-class WorkerProcess:
-    def __init__(self, env: dict, *, name: str, concurrency: int = 4, log_path=None, extra_args=()):
-        self.name = name
-        self.log_path = log_path
-        self._log = open(log_path, "w") if log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "sync_worker", "--no-initial-tick",
-             "--concurrency", str(concurrency), "--name", name, *extra_args],
-            env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self, timeout: float = 30) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        if self._log is not subprocess.DEVNULL and not self._log.closed:
-            self._log.close()
-        return self.process.returncode
-
-    def output(self) -> str:
-        if not self.log_path:
-            return ""
-        return Path(self.log_path).read_text()
 
 
 def worker_env(base_env: dict, *, base_url: str, database_url: str, media_root, **overrides) -> dict:
@@ -80,12 +38,8 @@ def worker_env(base_env: dict, *, base_url: str, database_url: str, media_root, 
 
 
 def pending_jobs(queues=("sync", "parser")) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM procrastinate_jobs WHERE status IN ('todo', 'doing') AND queue_name = ANY(%s)",
-            [list(queues)],
-        )
-        return cursor.fetchone()[0]
+    """Jobs of `queues` waiting or running."""
+    return ProcrastinateJob.objects.filter(status__in=["todo", "doing"], queue_name__in=list(queues)).count()
 
 
 def wait_idle(timeout: float = 120, *, queues=("sync", "parser"), settle: float = 0.3, workers=(),
@@ -97,16 +51,12 @@ def wait_idle(timeout: float = 120, *, queues=("sync", "parser"), settle: float 
     last_report = started
     while time.monotonic() < deadline:
         for worker in workers:
-            if worker.process.poll() is not None:
-                raise RuntimeError(
-                    f"worker {worker.name} exited ({worker.process.returncode}):\n{worker.output()[-3000:]}")
+            if not worker.running():
+                raise RuntimeError(f"worker {worker.name} exited ({worker.process.returncode}):\n{worker.tail(3000)}")
         pending = pending_jobs(queues)
-        if pending == 0:
-            quiet += 1
-            if quiet >= 2:
-                return time.monotonic() - started
-        else:
-            quiet = 0
+        quiet = quiet + 1 if pending == 0 else 0
+        if quiet >= 2:
+            return time.monotonic() - started
         if progress and time.monotonic() - last_report > 5:
             progress(f"{pending} jobs pending")
             last_report = time.monotonic()
@@ -140,6 +90,7 @@ def request_count(stats: dict, template: str, status: str = "200") -> int:
 
 
 def mirror_size() -> int:
+    """Live mirrored objects of every type."""
     from syncapp.models import Directory, Elevation, Phase, Project
 
     return sum(model.objects.filter(removed_at=None).count() for model in (Directory, Project, Phase, Elevation))
