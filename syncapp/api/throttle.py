@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Subquery
 from django.utils import timezone
 
 from ..models import ApiAuthFailure
@@ -35,14 +36,26 @@ def client_address(request) -> str:
         return UNKNOWN_ADDRESS
 
 
+def failure_annotations(address: str) -> dict:
+    """Subqueries that bring the address's failure count along with another lookup (one statement)."""
+    row = ApiAuthFailure.objects.filter(address=address)
+    return {"address_failures": Subquery(row.values("failures")[:1]),
+            "address_last_failure": Subquery(row.values("last_failure_at")[:1])}
+
+
+def lock_remaining(failures: int | None, last_failure_at, now=None) -> int:
+    """Seconds until an address with these failures may try again; 0 when it is not locked."""
+    if not failures or failures < settings.API_AUTH_FAILURE_LIMIT:
+        return 0
+    now = now or timezone.now()
+    remaining = (last_failure_at + timedelta(seconds=settings.API_AUTH_COOLOFF_S) - now).total_seconds()
+    return max(0, math.ceil(remaining))
+
+
 def seconds_locked(address: str, now=None) -> int:
     """Seconds until `address` may try again; 0 when it is not locked."""
-    now = now or timezone.now()
     row = ApiAuthFailure.objects.filter(address=address).values_list("failures", "last_failure_at").first()
-    if row is None or row[0] < settings.API_AUTH_FAILURE_LIMIT:
-        return 0
-    remaining = (row[1] + timedelta(seconds=settings.API_AUTH_COOLOFF_S) - now).total_seconds()
-    return max(0, math.ceil(remaining))
+    return lock_remaining(*(row or (0, None)), now=now)
 
 
 def record_failure(address: str, now=None) -> None:

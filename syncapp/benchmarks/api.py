@@ -117,7 +117,8 @@ def _measure(client: Client, urls: list[str], repeat: int) -> dict:
     timings, cpu = timings[1:] or timings, cpu[1:] or cpu
     # statements: the fewest of any request, so that the periodic usage-count write
     # (one request in API_USAGE_FLUSH_S) does not hide the per-request figure.
-    return {"p50_ms": round(statistics.median(timings), 1), "max_ms": round(max(timings), 1),
+    return {"p50_ms": round(statistics.median(timings), 1), "min_ms": round(min(timings), 1),
+            "max_ms": round(max(timings), 1),
             "p50_cpu_ms": round(statistics.median(cpu), 1), "statements": min(statements),
             "response_kb": round(size / 1024, 1)}
 
