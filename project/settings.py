@@ -39,7 +39,6 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -50,6 +49,8 @@ INSTALLED_APPS = [
     # Its templates and static files serve the API docs page locally (nothing from a CDN).
     "ninja",
     "syncapp",
+    # Django's admin with the site arranged for staff; after syncapp so that its templates win.
+    "syncapp.admin_site.SyncAdminConfig",
 ]
 
 MIDDLEWARE = [

@@ -108,9 +108,14 @@ class DatabaseCollector:
             requests.add_metric([endpoint, status], n)
         yield requests
 
-        in_use = GaugeMetricFamily("logikal_upstream_sessions_in_use", "Upstream sessions held by workers now.")
-        in_use.add_metric([], stats.sessions_in_use(now))
+        sessions = stats.sessions(now)
+        in_use = GaugeMetricFamily("logikal_upstream_sessions_in_use",
+                                   "Upstream sessions held (logged in) by workers now, busy or idle.")
+        in_use.add_metric([], sessions["open"])
         yield in_use
+        busy = GaugeMetricFamily("logikal_upstream_sessions_busy", "Upstream sessions serving a job right now.")
+        busy.add_metric([], sessions["busy"])
+        yield busy
 
         cap = GaugeMetricFamily("logikal_upstream_sessions_max", "Cap on concurrent upstream sessions (LOGIKAL_MAX_SESSIONS).")
         cap.add_metric([], settings.LOGIKAL_MAX_SESSIONS)

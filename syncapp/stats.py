@@ -4,10 +4,10 @@ Reading from PostgreSQL (not process memory) keeps them right with several
 web and worker processes. Each function is a constant number of queries.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, IntegerField, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 
@@ -67,12 +67,42 @@ def workers_alive(within_s: int = 60) -> int:
         return cursor.fetchone()[0]
 
 
+def next_tick_at(now=None):
+    """When the periodic scheduler tick runs next (SCHEDULER_CRON is read in UTC)."""
+    from croniter import croniter
+    from django.conf import settings
+
+    now = now or timezone.now()
+    return croniter(settings.SCHEDULER_CRON, now.astimezone(UTC)).get_next(datetime)
+
+
 def last_tick() -> SchedulerTick | None:
     return SchedulerTick.objects.order_by("-ticked_at").first()
 
 
-def recent_failures(limit: int = 20):
-    return list(SyncRun.objects.failures().order_by("-started_at")[:limit])
+def _latest_per_object(runs):
+    """Of ``runs``, the newest of each object (PostgreSQL's DISTINCT ON), as a subquery of ids."""
+    return runs.order_by("object_type", "object_id", "-started_at").distinct("object_type", "object_id").values("pk")
+
+
+def open_problems():
+    """Objects whose sync failed and has not succeeded since: the newest failure of each, newest first.
+
+    A queryset (slice it); each run carries ``failed_times``, its object's unresolved failures.
+    """
+    latest = _latest_per_object(SyncRun.objects.open_failures())
+    attempts = (SyncRun.objects.open_failures().filter(object_type=OuterRef("object_type"),
+                                                       object_id=OuterRef("object_id"))
+                .order_by().values("object_type").annotate(n=Count("pk")).values("n"))
+    return (SyncRun.objects.filter(pk__in=Subquery(latest)).order_by("-started_at")
+            .annotate(failed_times=Subquery(attempts, output_field=IntegerField())))
+
+
+def resolved_problems(now=None, *, hours: int = 24, limit: int = 5) -> list[SyncRun]:
+    """Problems fixed by a later sync within the last ``hours``: the last failure of each object."""
+    now = now or timezone.now()
+    recent = SyncRun.objects.failures().filter(resolved_at__gte=now - timedelta(hours=hours))
+    return list(SyncRun.objects.filter(pk__in=Subquery(_latest_per_object(recent))).order_by("-resolved_at")[:limit])
 
 
 def syncs_per_hour(now=None, hours: int = 24) -> list[dict]:
@@ -90,9 +120,14 @@ def syncs_per_hour(now=None, hours: int = 24) -> list[dict]:
     return list(rows)
 
 
-def sessions_in_use(now=None) -> int:
+def sessions(now=None) -> dict[str, int]:
+    """Upstream sessions: busy (serving a job), open (logged in, busy or idle) and the cap."""
+    from django.conf import settings
+
     now = now or timezone.now()
-    return UpstreamSessionLease.objects.exclude(holder="").filter(expires_at__gt=now).count()
+    held = UpstreamSessionLease.objects.exclude(holder="").filter(expires_at__gt=now)
+    figures = held.aggregate(open=Count("pk"), busy=Count("pk", filter=Q(busy=True)))
+    return {"busy": figures["busy"], "open": figures["open"], "max": settings.LOGIKAL_MAX_SESSIONS}
 
 
 def staleness_summary(now=None) -> dict[str, dict]:

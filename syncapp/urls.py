@@ -1,8 +1,11 @@
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import views
 
 urlpatterns = [
+    # The site's landing page (the admin's "View site") is the sync dashboard.
+    path("", RedirectView.as_view(pattern_name="sync_dashboard"), name="home"),
     # Served first by syncapp.middleware.ProbeMiddleware; named here for reverse() and the URLconf's completeness.
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

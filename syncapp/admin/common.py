@@ -2,7 +2,7 @@
 
 from urllib.parse import urlencode
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -98,6 +98,19 @@ class PermissionCheckedActions:
     def require(self, request, permission: str) -> None:
         if not getattr(self, f"has_{permission}_permission")(request):
             raise PermissionDenied(f"You do not have the {permission.replace('_', ' ')} permission.")
+
+
+def titled(title: str, base=admin.BooleanFieldListFilter):
+    """A field's list filter under a title staff understand ("By estimated" says nothing)."""
+    return type(f"Titled{base.__name__}", (base,), {"__init__": _init_with_title(base, title)})
+
+
+def _init_with_title(base, title):
+    def __init__(self, *args, **kwargs):
+        base.__init__(self, *args, **kwargs)
+        self.title = title
+
+    return __init__
 
 
 def report(modeladmin, request, text: str, *, warning: bool = False) -> None:

@@ -13,6 +13,7 @@ from ..models.config import TYPE_ORDER, ObjectSyncConfig
 from ..models.freshness import Freshness
 from ..snapshots import freshness_history
 from .chart import render_chart
+from .runs import outcome_text, with_retry_job
 
 REFRESH_SECONDS = 10
 JOB_STATUSES = ["todo", "doing", "failed", "succeeded", "cancelled", "aborted"]
@@ -36,8 +37,9 @@ def dashboard_figures(now=None) -> dict:
             "jobs_deferred": tick.jobs_deferred,
             "background_enabled": tick.background_enabled,
         },
+        "next_tick_at": stats.next_tick_at(now),
         "workers_alive": stats.workers_alive(),
-        "sessions": {"in_use": stats.sessions_in_use(now), "cap": settings.LOGIKAL_MAX_SESSIONS},
+        "sessions": stats.sessions(now),
         "types": [
             {
                 "object_type": object_type,
@@ -55,24 +57,39 @@ def dashboard_figures(now=None) -> dict:
             {"queue": queue, "counts": {status: depth.get((queue, status), 0) for status in JOB_STATUSES}}
             for queue in queues
         ],
-        "recent_failures": [
-            {
-                "id": run.pk,
-                "started_at": run.started_at,
-                "object_type": run.object_type,
-                "object_id": run.object_id,
-                "object_label": run.object_label,
-                "trigger": run.trigger,
-                "outcome": run.outcome,
-                "error": run.error,
-            }
-            for run in stats.recent_failures(10)
-        ],
+        "problems": problems(now),
         "syncs_per_hour": [
             {"hour": row["hour"], "outcome": row["outcome"], "count": row["n"]}
             for row in stats.syncs_per_hour(now)
         ],
         "freshness_history": freshness_history(now=now, current=freshness),
+    }
+
+
+def _problem(run, now) -> dict:
+    return {
+        "id": run.pk,
+        "started_at": run.started_at,
+        "object_type": run.object_type,
+        "object_id": run.object_id,
+        "object_label": run.object_label,
+        "trigger": run.trigger,
+        "outcome": run.outcome,
+        "summary": run.error_summary or (run.error.splitlines()[0][:200] if run.error else ""),
+        "error": run.error,
+        "resolved_at": run.resolved_at,
+        "failed_times": getattr(run, "failed_times", None),
+        "status_text": outcome_text(run, now),
+    }
+
+
+def problems(now) -> dict:
+    """Open problems (newest failure per object not fixed since) and those fixed in the last 24 hours."""
+    open_runs = stats.open_problems()
+    return {
+        "open_count": open_runs.count(),
+        "open": [_problem(run, now) for run in with_retry_job(open_runs)[:10]],
+        "resolved": [_problem(run, now) for run in stats.resolved_problems(now)],
     }
 
 

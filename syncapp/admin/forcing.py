@@ -1,8 +1,11 @@
 """Forcing syncs and exclusions from the admin, through the sync engine's own functions."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .common import plural
+
+
+NAMES_SHOWN = 3
 
 
 @dataclass
@@ -10,14 +13,35 @@ class ForceTally:
     queued: int = 0
     already_queued: int = 0
     skipped: int = 0
+    subtree: bool = False
+    kind: str = "object"  # the model's verbose name
+    kind_plural: str = "objects"
+    names: list = field(default_factory=list)
 
-    def message(self) -> str:
-        parts = [f"Queued {plural(self.queued, 'sync job')}"]
+    def _sentence(self, first: str) -> str:
+        parts = [first]
         if self.already_queued:
             parts.append(f"{self.already_queued} already queued")
         if self.skipped:
             parts.append(f"{self.skipped} skipped (removed upstream or excluded)")
         return "; ".join(parts) + "."
+
+    def count_message(self) -> str:
+        """Counts only, for whole types ("Queued 40 sync jobs; 2 already queued.")."""
+        return self._sentence(f"Queued {plural(self.queued, 'sync job')}")
+
+    def message(self) -> str:
+        """ "Queued a forced sync of project DOS22309 with everything below it." and the like."""
+        if not self.queued:
+            return self._sentence("Queued no new sync")
+        one = self.queued == 1
+        what = f"a forced sync of {self.kind}" if one else f"forced syncs of {self.queued} {self.kind_plural}"
+        shown = ", ".join(self.names[:NAMES_SHOWN]) + (", ..." if len(self.names) > NAMES_SHOWN else "")
+        below = ("with everything below it" if one else "each with everything below it") if self.subtree else \
+            ("only the object itself, not what is below it" if one else "only these, not what is below them")
+        if one:
+            return self._sentence(f"Queued {what} {shown}, {below}" if shown else f"Queued {what}, {below}")
+        return self._sentence(f"Queued {what}{f' ({shown})' if shown else ''}, {below}")
 
 
 def force_objects(queryset, *, subtree: bool) -> ForceTally:
@@ -29,10 +53,14 @@ def force_objects(queryset, *, subtree: bool) -> ForceTally:
     from ..sync.force import force_sync_many
 
     live = list(queryset.live())
-    tally = ForceTally(skipped=queryset.count() - len(live))
+    opts = queryset.model._meta
+    tally = ForceTally(skipped=queryset.count() - len(live), subtree=subtree, kind=str(opts.verbose_name),
+                       kind_plural=str(opts.verbose_name_plural))
     if live:
         result = force_sync_many(live, subtree=subtree)
         tally.queued, tally.already_queued = len(result.job_ids), len(result.already_queued)
+        waiting = {(p.object_type, p.object_id) for p in result.already_queued}
+        tally.names = [str(obj) for obj in live if (obj.OBJECT_TYPE, obj.pk) not in waiting][:NAMES_SHOWN + 1]
     return tally
 
 

@@ -5,12 +5,14 @@ from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.urls import reverse
+from django.db.models import IntegerField, Value
 from django.utils.html import format_html
-from django.utils.text import Truncator
 
 from ..models import ObjectSyncConfig
 from ..models.freshness import Freshness
+from .activity import activity_of, with_activity
 from .common import EstimatedCountPaginator, PermissionCheckedActions, freshness_badge, report
+from .display import error_cell, time_column
 from .forcing import force_objects
 
 
@@ -39,13 +41,19 @@ class MirrorAdmin(PermissionCheckedActions, admin.ModelAdmin):
     list_filter = [FreshnessFilter]
     actions = ["force_sync_action", "force_sync_subtree_action"]
     sync_fields = [
-        "freshness_badge", "synced_at", "last_attempt_at", "failure_count", "last_error",
+        "freshness_badge", "synced_at", "last_attempt_at", "failure_count", "last_error_summary",
         "removed_at", "missing_since", "first_seen_at", "runs_link",
     ]
+    # Details one click away, out of the way of the facts.
+    technical_fieldset = ("Technical details", {"classes": ["collapse"], "fields": ["last_error"]})
+    synced_short = time_column("synced_at", "verified")
 
     def get_queryset(self, request):
         config = ObjectSyncConfig.objects.as_map()[self.model.OBJECT_TYPE]
-        return super().get_queryset(request).with_freshness(config=config)
+        queryset = super().get_queryset(request).with_freshness(config=config)
+        # Carried on the rows, not on this admin instance (shared by the web server's threads).
+        queryset = queryset.annotate(max_attempts=Value(config.max_attempts, output_field=IntegerField()))
+        return with_activity(queryset, self.model.OBJECT_TYPE)
 
     def has_add_permission(self, request):
         return False
@@ -69,15 +77,27 @@ class MirrorAdmin(PermissionCheckedActions, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [name for _, options in self.get_fieldsets(request, obj) for name in options["fields"]]
 
-    @admin.display(description="freshness", ordering="freshness")
+    @admin.display(description="state", ordering="freshness")
     def freshness_badge(self, obj):
-        return freshness_badge(obj.freshness)
+        """The freshness badge, and beside it what is being done now (queued, running, retry at ...)."""
+        activity = activity_of(obj)
+        if activity is None:
+            return freshness_badge(obj.freshness)
+        return format_html('{}<span class="sync-marker sync-marker-{}" data-job="{}">{}</span>',
+                           freshness_badge(obj.freshness), activity.status, activity.job_id, activity.label())
 
     @admin.display(description="last error")
     def short_error(self, obj):
-        if not obj.last_error:
+        """In short words, with the retry to come when one waits: "... — retrying at 06:24 (attempt 2 of 5)"."""
+        if not obj.last_error and not obj.last_error_summary:
             return ""
-        return format_html('<span title="{}">{}</span>', obj.last_error, Truncator(obj.last_error).chars(60))
+        activity = activity_of(obj)
+        extra = ""
+        if activity is not None and activity.attempts:
+            extra = activity.retry_text(obj.max_attempts)
+        elif obj.failure_count > 1:
+            extra = f"{obj.failure_count} times in a row"
+        return error_cell(obj.last_error_summary, obj.last_error, extra=extra)
 
     @admin.display(description="sync runs")
     def runs_link(self, obj):

@@ -1,84 +1,24 @@
-"""Parts lists in the admin: read-only, with the parsed rows and a re-parse action.
+"""Parts lists in the admin: read-only, shown as staff read them, with a re-parse action.
 
-`PartsListInline` is for the Elevation admin (facts and parse status of its parts list);
-the tabular inlines show the parsed rows on the parts list's own page.
+The change page shows the same sheet as the elevation page (facts, articles and profiles as
+tables, the technical details collapsed): ``templates/admin/syncapp/partslist_sheet.html``.
 """
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
-from ..models import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
+from ..models import PartsList, PartsListArticle, PartsListProfile
 from ..models.partslist import ParseStatus
+from .display import time_column
+from .partslist_pages import elevation_sheet_context, export_urls
 
 FORCE_SYNC_PERMISSION = "syncapp.force_sync"
 REPARSE_PRIORITY_BOOST = 100  # a re-parse staff asked for runs before routine parses
-
-FACT_FIELDS = (
-    "auto_description", "auto_description_short",
-    ("width_output", "width_unit"), ("height_output", "height_unit"),
-    ("weight_output", "weight_unit"), ("area_output", "area_unit"),
-    ("system_code", "system_name"), "system_long_name", "color_base_long",
-)
-STATUS_FIELDS = (
-    ("parse_status", "parse_started_at", "parsed_at"), "parse_error", "parse_warnings",
-    ("sha256", "parsed_sha256"), ("size_bytes", "downloaded_at", "source_changed_date"), "file",
-)
-
-
-class ReadOnlyInline:
-    extra = 0
-    can_delete = False
-    # Who may see the page may see its rows: no separate view permission per row model.
-    view_permissions = ("syncapp.view_partslist",)
-
-    def has_view_permission(self, request, obj=None):
-        return any(request.user.has_perm(permission) for permission in self.view_permissions)
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class PartsListInline(ReadOnlyInline, admin.StackedInline):
-    """The elevation's parts list: status and facts (add to the Elevation admin's inlines)."""
-
-    model = PartsList
-    fk_name = "elevation"
-    view_permissions = ("syncapp.view_partslist", "syncapp.view_elevation")
-    show_change_link = True
-    verbose_name_plural = "parts list"
-    fieldsets = (("Parse", {"fields": STATUS_FIELDS}), ("Elevation facts from the file", {"fields": FACT_FIELDS}))
-    readonly_fields = [f for group in (*STATUS_FIELDS, *FACT_FIELDS) for f in (group if isinstance(group, tuple) else (group,))]
-
-
-class PartsListGlassInline(ReadOnlyInline, admin.TabularInline):
-    model = PartsListGlass
-    fields = readonly_fields = ("glass_id", "name")
-
-
-class PartsListArticleInline(ReadOnlyInline, admin.TabularInline):
-    model = PartsListArticle
-    fields = readonly_fields = ("article_code", "description", "amount", "color")
-
-
-class PartsListProfileInline(ReadOnlyInline, admin.TabularInline):
-    model = PartsListProfile
-    fields = readonly_fields = ("article_code", "description", "length", "color", "price")
-
-
-class PartsListUValueInline(ReadOnlyInline, admin.TabularInline):
-    model = PartsListUValue
-    verbose_name_plural = "U-values"
-    fields = readonly_fields = ("name", "u", "u_unit")
 
 
 def _row_count(model):
@@ -88,21 +28,27 @@ def _row_count(model):
 
 @admin.register(PartsList)
 class PartsListAdmin(admin.ModelAdmin):
-    list_display = ("elevation_link", "parse_status", "article_count", "profile_count", "size_bytes",
-                    "short_sha256", "downloaded_at", "parsed_at")
+    list_display = ("elevation_link", "parse_status", "article_count", "profile_count", "size",
+                    "downloaded_short", "parsed_short")
     list_filter = ("parse_status",)
     search_fields = ("elevation__name", "^sha256", "^parsed_sha256")
     search_help_text = "Elevation name, or the start of a SHA-256."
     list_select_related = ("elevation",)
     show_full_result_count = False
     ordering = ("-downloaded_at",)
-    fieldsets = (
-        (None, {"fields": ("elevation_link",)}),
-        ("Parse", {"fields": STATUS_FIELDS}),
-        ("Elevation facts from the file", {"fields": FACT_FIELDS}),
-    )
-    inlines = (PartsListGlassInline, PartsListArticleInline, PartsListProfileInline, PartsListUValueInline)
+    fieldsets = ((None, {"fields": ("elevation_link",)}),)
+    change_form_template = "admin/syncapp/partslist/change_form.html"
     actions = ("reparse",)
+    downloaded_short = time_column("downloaded_at", "downloaded")
+    parsed_short = time_column("parsed_at", "read")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        parts_list = PartsList.objects.filter(pk=object_id).only("elevation_id").first() \
+            if str(object_id).isdigit() else None
+        if parts_list is not None:
+            extra_context = dict(extra_context or {}, **elevation_sheet_context(request, parts_list.elevation_id),
+                                 parts_list_exports=export_urls("elevation", parts_list.elevation_id))
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
@@ -137,9 +83,9 @@ class PartsListAdmin(admin.ModelAdmin):
     def profile_count(self, obj):
         return obj.profile_rows or 0
 
-    @admin.display(description="SHA-256")
-    def short_sha256(self, obj):
-        return obj.sha256[:12]
+    @admin.display(description="size", ordering="size_bytes")
+    def size(self, obj):
+        return filesizeformat(obj.size_bytes) if obj.size_bytes else "-"
 
     @admin.action(description="Re-parse the stored file of the selected parts lists", permissions=["force_sync"])
     def reparse(self, request, queryset):

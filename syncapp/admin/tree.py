@@ -3,27 +3,28 @@
 from django.contrib import admin
 
 from ..models import Directory, Elevation, Phase, Project
-from .common import admin_link, changelist_link, plural, report, subquery_count
+from .common import admin_link, changelist_link, plural, report, subquery_count, titled
 from .forcing import set_excluded
 from .mirror import MirrorAdmin
-from .partslist import PartsListInline
+from .partslist_pages import PartsListExports, elevation_sheet_context
 
 
 @admin.register(Directory)
 class DirectoryAdmin(MirrorAdmin):
     list_display = [
-        "path_display", "freshness_badge", "synced_at", "listed_at", "parent_link",
-        "subdirectory_count", "project_count", "excluded", "failure_count", "short_error",
+        "path_display", "freshness_badge", "synced_short", "subdirectory_count", "project_count", "short_error",
     ]
     list_display_links = ["path_display"]
     list_select_related = ["parent"]
-    list_filter = MirrorAdmin.list_filter + ["excluded", "effectively_excluded"]
+    list_filter = MirrorAdmin.list_filter + [("excluded", titled("excluded by staff")),
+                                             ("effectively_excluded", titled("excluded (itself or above)"))]
     search_fields = ["path", "name"]
     actions = MirrorAdmin.actions + ["exclude_action", "include_action"]
     fieldsets = [
         (None, {"fields": ["path", "name", "parent_link", "subdirectory_count", "project_count"]}),
         ("Exclusion", {"fields": ["excluded", "effectively_excluded"]}),
         ("Sync", {"fields": MirrorAdmin.sync_fields + ["listed_at"]}),
+        MirrorAdmin.technical_fieldset,
     ]
 
     def get_queryset(self, request):
@@ -68,21 +69,22 @@ class DirectoryAdmin(MirrorAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(MirrorAdmin):
+class ProjectAdmin(PartsListExports, MirrorAdmin):
     list_display = [
-        "name", "job_number", "freshness_badge", "synced_at", "changed_date", "directory_link",
-        "phase_count", "is_deleted", "failure_count", "short_error",
+        "name", "job_number", "freshness_badge", "synced_short", "directory_link", "phase_count", "short_error",
     ]
     list_select_related = ["directory"]
-    list_filter = MirrorAdmin.list_filter + ["is_deleted", "estimated"]
+    list_filter = MirrorAdmin.list_filter + [("is_deleted", titled("deleted in LogiKal")),
+                                             ("estimated", titled("estimate (LogiKal flag)"))]
     search_fields = ["name", "job_number", "offer_number", "directory__path"]
     fieldsets = [
         (None, {"fields": ["name", "guid", "directory_link", "phase_count"]}),
         ("LogiKal", {"fields": [
             "job_number", "offer_number", "person_in_charge", "estimated", "is_deleted",
-            "created_date", "changed_date", "listed_changed_date", "details",
+            "created_date", "changed_date",
         ]}),
         ("Sync", {"fields": MirrorAdmin.sync_fields + ["listed_at"]}),
+        ("Technical details", {"classes": ["collapse"], "fields": ["last_error", "listed_changed_date", "details"]}),
     ]
 
     def get_queryset(self, request):
@@ -98,16 +100,16 @@ class ProjectAdmin(MirrorAdmin):
 
 
 @admin.register(Phase)
-class PhaseAdmin(MirrorAdmin):
+class PhaseAdmin(PartsListExports, MirrorAdmin):
     list_display = [
-        "name", "freshness_badge", "synced_at", "listed_at", "project_link", "elevation_count",
-        "failure_count", "short_error",
+        "name", "project_link", "freshness_badge", "synced_short", "elevation_count", "short_error",
     ]
     list_select_related = ["project"]
     search_fields = ["name", "project__name", "project__job_number"]
     fieldsets = [
         (None, {"fields": ["name", "guid", "description", "project_link", "elevation_count"]}),
         ("Sync", {"fields": MirrorAdmin.sync_fields + ["listed_at"]}),
+        MirrorAdmin.technical_fieldset,
     ]
 
     def get_queryset(self, request):
@@ -123,27 +125,34 @@ class PhaseAdmin(MirrorAdmin):
 
 
 @admin.register(Elevation)
-class ElevationAdmin(MirrorAdmin):
+class ElevationAdmin(PartsListExports, MirrorAdmin):
     list_display = [
-        "name", "freshness_badge", "synced_at", "changed_date", "phase_link", "project_link",
-        "is_in_recycle_bin", "failure_count", "short_error",
+        "name", "phase_link", "project_link", "freshness_badge", "synced_short", "short_error",
     ]
     list_select_related = ["phase__project"]
-    list_filter = MirrorAdmin.list_filter + ["is_in_recycle_bin"]
+    list_filter = MirrorAdmin.list_filter + [("is_in_recycle_bin", titled("in LogiKal's recycle bin"))]
     search_fields = ["name", "phase__name", "phase__project__name", "phase__project__job_number"]
     # An elevation's subtree is its parts list, which its own sync fetches anyway.
     actions = ["force_sync_action"]
-    inlines = [PartsListInline]
+    # The first fieldset says which elevation this is; the parts list follows it
+    # (templates/admin/syncapp/elevation/change_form.html), then the rest.
     fieldsets = [
-        (None, {"fields": ["name", "guid", "version_id", "phase_link", "project_link", "thumbnail"]}),
-        ("LogiKal", {"fields": [
+        (None, {"fields": ["name", "phase_link", "project_link", "thumbnail"]}),
+        ("From LogiKal", {"fields": [
             "amount", "is_in_recycle_bin", "automatic_description", "system_description", "model_description",
-            "user_description", "surface_of_base_element", "surface_of_insertions", "created_by_user",
-            "created_date", "changed_date", "width", "height", "is_element_pricelist_elevation",
-            "element_pricelist_id", "type", "state",
+            "user_description", "width", "height", "type", "state", "created_by_user", "created_date",
+            "changed_date",
         ]}),
         ("Sync", {"fields": MirrorAdmin.sync_fields}),
+        ("Technical details", {"classes": ["collapse"], "fields": [
+            "guid", "version_id", "surface_of_base_element", "surface_of_insertions",
+            "is_element_pricelist_elevation", "element_pricelist_id", "last_error",
+        ]}),
     ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {}, **elevation_sheet_context(request, object_id))
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="phase", ordering="phase__name")
     def phase_link(self, obj):

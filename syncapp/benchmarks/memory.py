@@ -13,11 +13,8 @@ size: pages shared between gunicorn's forked workers are counted once, as the
 container's memory limit counts them). Summed RSS is printed too, as an upper bound.
 """
 
-import re
 import tempfile
-import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -27,24 +24,12 @@ from ..models import Directory, Elevation, PartsList, Phase, Project, SyncRun
 from ..harness.database import scratch_database
 from ..harness.processes import free_port, shell_process, wait_for
 from ._procfile import MB, MemoryPeak, procfile_commands, production_env
+from ._webload import ADMIN_PASSWORD, ADMIN_USER, METRICS_TOKEN, WebLoad
 
 HELP = "Peak memory (RSS/PSS) of the Procfile's web and worker processes during a full sync of the simulator."
 
 WORKER_TARGET_MB = 150
 WEB_TARGET_MB = 250
-ADMIN_USER = "bench"
-ADMIN_PASSWORD = "bench-password-4471"  # a throwaway superuser in a throwaway database
-METRICS_TOKEN = "bench-metrics-token-0123456789"
-WEB_PATHS = (
-    "/admin/",
-    "/admin/dashboard/",
-    "/admin/dashboard/data.json",
-    "/admin/syncapp/project/",
-    "/admin/syncapp/elevation/",
-    "/admin/syncapp/syncrun/",
-    "/metrics",
-    "/readyz",
-)
 QUEUES = ("scheduler", "sync", "parser")
 
 
@@ -67,10 +52,13 @@ def run(options, progress):
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as scratch, scratch_database("memory", migrate=False) as db_url:
         scratch = Path(scratch)
         progress(f"scratch database ready; logs in {scratch}")
-        yield _measure(options, progress, commands, db_url, scratch)
+        figures, errors = _measure(options, progress, commands, db_url, scratch)
+        yield figures
+    if errors:  # after the figures: a benchmark whose pages failed must not pass as a good run
+        raise RuntimeError(f"{len(errors)} kinds of web request failed during the sync: " + "; ".join(errors[:10]))
 
 
-def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
+def _measure(options, progress, commands, db_url, scratch: Path) -> tuple[dict, list[str]]:
     sim_port, web_port = free_port(), free_port()
     api_url = f"http://127.0.0.1:{sim_port}/MbioeService.svc/api/v3"
     env = production_env(
@@ -107,9 +95,11 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
                                log_dir=scratch)
         processes.append(worker)
         load.start()
-        completed, state = _follow_sync(options, progress, db_url, web, worker, web_peak, worker_peak, started)
+        try:
+            completed, state = _follow_sync(options, progress, db_url, web, worker, web_peak, worker_peak, started)
+        finally:
+            load.stop()
         wall = time.monotonic() - started
-        load.stop()
         web_peak.sample(web.pid)
     finally:
         for process in reversed(processes):
@@ -124,8 +114,6 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
         "completed": completed,
         "sync_wall_s": round(wall, 1),
         **state,
-        "web_requests": sum(load.statuses.values()),
-        "web_statuses": {f"{path} {status}": n for (path, status), n in sorted(load.statuses.items())},
         "web_idle_pss_mb": round(web_idle.pss / MB, 1),
         **web_figures,
         **worker_figures,
@@ -133,7 +121,8 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> dict:
         "worker_target_mb": WORKER_TARGET_MB,
         "web_within_target": web_figures["web_peak_pss_mb"] < WEB_TARGET_MB,
         "worker_within_target": worker_figures["worker_peak_pss_mb"] < WORKER_TARGET_MB,
-    }
+        **load.figures(),
+    }, load.errors()
 
 
 def _release(command, env, scratch, progress) -> None:
@@ -212,71 +201,3 @@ def _sync_state(db) -> dict:
     ).fetchone()
     objects = dict(zip(tables, row[: len(tables)]))
     return {"objects": objects, "sync_runs": row[-3], "failed_runs": row[-2], "jobs_pending": row[-1]}
-
-
-class WebLoad:
-    """A few staff members clicking around the admin (and Prometheus scraping) while the sync runs."""
-
-    def __init__(self, base: str, *, clients: int):
-        self.base = base
-        self.clients = clients
-        self.statuses: Counter = Counter()
-        self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._client, args=(i,), daemon=True) for i in range(clients)]
-
-    def start(self) -> None:
-        for thread in self._threads:
-            thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=60)
-
-    def _client(self, index: int) -> None:
-        # The web runs with production settings: cookies are Secure and the app believes the
-        # request is HTTPS (X-Forwarded-Proto), so cookies are carried by hand over plain HTTP.
-        headers = {"X-Forwarded-Proto": "https", "Referer": f"https://127.0.0.1{self.base[self.base.rfind(':'):]}/"}
-        cookies: dict[str, str] = {}
-        with httpx.Client(base_url=self.base, timeout=60, headers=headers) as client:
-            try:
-                self._log_in(client, cookies)
-            except (httpx.HTTPError, RuntimeError):
-                self.statuses[("/admin/login/", "failed")] += 1
-            step = index
-            while not self._stop.is_set():
-                path = WEB_PATHS[step % len(WEB_PATHS)]
-                step += 1
-                extra = {"Authorization": f"Bearer {METRICS_TOKEN}"} if path == "/metrics" else {}
-                try:
-                    response = client.get(path, headers={**extra, "Cookie": _cookie_header(cookies)})
-                    self.statuses[(path, response.status_code)] += 1
-                except httpx.HTTPError as error:
-                    self.statuses[(path, type(error).__name__)] += 1
-                self._stop.wait(0.2)
-
-    def _log_in(self, client, cookies) -> None:
-        page = client.get("/admin/login/")
-        _remember(page, cookies)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        if not token:
-            raise RuntimeError("no CSRF token on the login page")
-        response = client.post(
-            "/admin/login/?next=/admin/",
-            data={"username": ADMIN_USER, "password": ADMIN_PASSWORD, "csrfmiddlewaretoken": token.group(1)},
-            headers={"Cookie": _cookie_header(cookies)},
-        )
-        _remember(response, cookies)
-        self.statuses[("/admin/login/", response.status_code)] += 1
-        if "sessionid" not in cookies:
-            raise RuntimeError(f"login failed ({response.status_code})")
-
-
-def _remember(response, cookies: dict) -> None:
-    for header in response.headers.get_list("set-cookie"):
-        name, _, rest = header.partition("=")
-        cookies[name.strip()] = rest.split(";", 1)[0]
-
-
-def _cookie_header(cookies: dict) -> str:
-    return "; ".join(f"{name}={value}" for name, value in cookies.items())

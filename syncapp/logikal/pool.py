@@ -58,6 +58,7 @@ class SessionPool:
         self._wake = threading.Event()
         self._maintainer: threading.Thread | None = None
         self._last_renewal = time.monotonic()
+        self._reported_busy: frozenset[int] = frozenset()  # busy slots as the lease rows last said
 
     def __repr__(self) -> str:
         with self._cond:
@@ -266,7 +267,8 @@ class SessionPool:
                 to_retire += expired
         else:
             self._foreign_waiters = 0
-        if now - self._last_renewal >= self.lease_s / 3:
+        # A session taken or given back since the last renewal: say so within a heartbeat (dashboard).
+        if now - self._last_renewal >= self.lease_s / 3 or self._busy_slots() != self._reported_busy:
             self._renew(now)
         for session in to_retire:
             logger.info("logging out idle LogiKal session #%s", session.number)
@@ -275,13 +277,20 @@ class SessionPool:
             self._on_tick()
         return announced
 
+    def _busy_slots(self) -> frozenset[int]:
+        with self._cond:
+            return frozenset(s.slot for s in self._busy if s.slot is not None and not s.lost)
+
     def _renew(self, now: float) -> None:
         with self._cond:
             sessions = [s for s in (*self._idle, *self._busy) if s.slot is not None and not s.lost]
+        busy = self._busy_slots()
         cursors = {s.slot: (s.cursor.describe() if s.cursor is not None else "") for s in sessions}
         try:
-            lost = self.db.run(store.renew_slots, self.scope, self.holder, cursors, self.lease_s) if cursors else set()
+            lost = self.db.run(store.renew_slots, self.scope, self.holder, cursors, self.lease_s,
+                               busy) if cursors else set()
             self._last_renewal = now
+            self._reported_busy = busy
         except Exception:  # noqa: BLE001
             logger.warning("renewing LogiKal session leases failed", exc_info=True)
             if now - self._last_renewal < self.lease_s * 0.7:

@@ -45,8 +45,8 @@ def claim_slot(scope: str, holder: str, cap: int, lease_s: float) -> int | None:
     for slot in candidates:
         # Another process may have taken it since the read: the condition is checked again.
         taken = UpstreamSessionLease.objects.filter(scope=scope, slot=slot).filter(_free_q()).update(
-            holder=holder, acquired_at=Now(), renewed_at=Now(), expires_at=_in(lease_s), cursor=""
-        )
+            holder=holder, acquired_at=Now(), renewed_at=Now(), expires_at=_in(lease_s), cursor="", busy=False
+        )  # the maintenance thread says "busy" within a heartbeat (SessionPool._tick)
         if taken == 1:
             return slot
     return None
@@ -54,16 +54,17 @@ def claim_slot(scope: str, holder: str, cap: int, lease_s: float) -> int | None:
 
 def release_slot(scope: str, holder: str, slot: int) -> bool:
     return UpstreamSessionLease.objects.filter(scope=scope, slot=slot, holder=holder).update(
-        holder="", acquired_at=None, renewed_at=None, expires_at=None, cursor=""
+        holder="", acquired_at=None, renewed_at=None, expires_at=None, cursor="", busy=False
     ) == 1
 
 
-def renew_slots(scope: str, holder: str, cursors: dict[int, str], lease_s: float) -> set[int]:
-    """Extend the leases of `holder`'s slots; returns the slots it no longer holds."""
+def renew_slots(scope: str, holder: str, cursors: dict[int, str], lease_s: float,
+                busy: frozenset[int] = frozenset()) -> set[int]:
+    """Extend the leases of `holder`'s slots (saying which serve a job now); returns the slots it lost."""
     lost = set()
     for slot, cursor in cursors.items():
         renewed = UpstreamSessionLease.objects.filter(scope=scope, slot=slot, holder=holder).update(
-            renewed_at=Now(), expires_at=_in(lease_s), cursor=cursor[:1024]
+            renewed_at=Now(), expires_at=_in(lease_s), cursor=cursor[:1024], busy=slot in busy
         )
         if renewed != 1:
             lost.add(slot)

@@ -85,6 +85,33 @@ class JobFollower:
             below = MODELS[object_type].objects.filter(filters[object_type], pk__in=list(by_object))
             self.job_ids.update(by_object[pk] for pk in below.values_list("pk", flat=True))
 
+    def unfinished_reasons(self, limit: int = 5) -> list[str]:
+        """Why the jobs still open are not done: what each waits for or has been running since."""
+        from django.utils import timezone
+        from procrastinate.contrib.django.models import ProcrastinateJob
+
+        from ..stats import workers_alive
+
+        now = timezone.now()
+        reasons = [] if workers_alive() else ["no worker is running (start one: manage.py sync_worker)"]
+        jobs = ProcrastinateJob.objects.filter(pk__in=self.job_ids, status__in=["todo", "doing"]).order_by("id")
+        for job in jobs[:limit]:
+            what = f"{job.args.get('object_type')} {_label(job.args)} (job {job.id})"
+            if job.status == "doing":
+                reasons.append(f"{what}: running for {_ago(_started(job), now)}")
+            elif job.scheduled_at and job.scheduled_at > now:
+                at = timezone.localtime(job.scheduled_at)
+                attempt = job.args.get("attempt") or job.attempts + 1  # a retry job carries its number
+                reasons.append(f"{what}: attempt {attempt} is scheduled for {at:%H:%M:%S}")
+            elif ProcrastinateJob.objects.filter(lock=job.lock, status="doing").exists():
+                reasons.append(f"{what}: waiting for another sync of the same object to finish")
+            else:
+                reasons.append(f"{what}: waiting for a free worker")
+        more = jobs.count() - limit
+        if more > 0:
+            reasons.append(f"... and {more} more")
+        return reasons
+
     def poll(self) -> Progress:
         with connection.cursor() as cursor:
             self._adopt_children(cursor)
@@ -107,3 +134,22 @@ class JobFollower:
             ).order_by("-started_at")
             progress.errors = [f"{run.object_type} {run.object_label}: {run.error}" for run in failed_runs[:5]]
         return progress
+
+
+def _label(args: dict) -> str:
+    model = MODELS.get(args.get("object_type"))
+    obj = model.objects.filter(pk=args.get("object_id")).first() if model else None
+    return str(obj) if obj is not None else f"#{args.get('object_id')}"
+
+
+def _started(job):
+    """When the job's current attempt started (its last 'started' event)."""
+    event = job.procrastinateevent_set.filter(type="started").order_by("-at").first()
+    return event.at if event else None
+
+
+def _ago(moment, now) -> str:
+    if moment is None:
+        return "a moment"
+    seconds = int((now - moment).total_seconds())
+    return f"{seconds} s" if seconds < 120 else f"{seconds // 60} min"

@@ -53,11 +53,11 @@ class ObjectSyncConfig(models.Model):
         help_text="When off, the scheduler plans no syncs of this type; forced syncs still run.",
     )
     interval_minutes = models.PositiveIntegerField(
-        "sync interval (minutes)",
+        "sync interval",
         help_text="Every object of this type is re-verified against LogiKal at least this often.",
     )
     staleness_minutes = models.PositiveIntegerField(
-        "staleness threshold (minutes)",
+        "stale after",
         help_text="An object not verified for this long counts as stale (dashboard, metrics, sync_status). "
         "Must be at least the interval.",
     )

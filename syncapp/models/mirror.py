@@ -25,7 +25,11 @@ class SyncState(models.Model):
         help_text="Last time this object was verified against LogiKal (from its parent's listing).",
     )
     last_attempt_at = models.DateTimeField("last attempt", null=True, blank=True)
-    last_error = models.TextField("last error", blank=True, default="")
+    last_error = models.TextField("last error (details)", blank=True, default="")
+    last_error_summary = models.CharField(
+        "last error", max_length=200, blank=True, default="",
+        help_text="What went wrong at the last sync, in short (syncapp.logikal.plain_words).",
+    )
     failure_count = models.PositiveIntegerField("consecutive failures", default=0)
     removed_at = models.DateTimeField(
         "removed upstream", null=True, blank=True,
@@ -33,7 +37,8 @@ class SyncState(models.Model):
     )
     missing_since = models.DateTimeField(
         "missing since", null=True, blank=True,
-        help_text="Absent from a suspicious listing; tombstoned only if the next listing confirms it.",
+        help_text="Missing from a listing of its parent that looked incomplete (for example empty); "
+        "it is marked removed only if the next listing confirms it.",
     )
     content_changed_at = models.DateTimeField(
         "content changed", default=timezone.now,

@@ -20,9 +20,20 @@ class Outcome(models.TextChoices):
     SKIPPED = "skipped", "Skipped"
 
 
+FAILURE_OUTCOMES = (Outcome.FAILED, Outcome.RETRYING)
+
+
 class SyncRunQuerySet(models.QuerySet):
     def failures(self):
-        return self.filter(outcome__in=[Outcome.FAILED, Outcome.RETRYING])
+        return self.filter(outcome__in=FAILURE_OUTCOMES)
+
+    def open_failures(self):
+        """Failures no later sync of the same object has made good (yet)."""
+        return self.failures().filter(resolved_at__isnull=True)
+
+    def resolve_failures_of(self, object_type: str, object_id: int, *, at) -> int:
+        """Mark the open failures of one object resolved: its sync has just succeeded."""
+        return self.open_failures().filter(object_type=object_type, object_id=object_id).update(resolved_at=at)
 
 
 class SyncRun(models.Model):
@@ -45,13 +56,26 @@ class SyncRun(models.Model):
     unchanged = models.PositiveIntegerField("unchanged", default=0)
     removed = models.PositiveIntegerField("removed", default=0)
     jobs_deferred = models.PositiveIntegerField("child jobs queued", default=0)
-    error = models.TextField("error", blank=True)
+    error = models.TextField("error (details)", blank=True)
+    error_summary = models.CharField(
+        "error", max_length=200, blank=True, default="",
+        help_text="What went wrong, in short (syncapp.logikal.plain_words); the details are below.",
+    )
+    resolved_at = models.DateTimeField(
+        "resolved", null=True, blank=True,
+        help_text="For a failure: when a later sync of the same object succeeded.",
+    )
 
     objects = SyncRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(name="syncrun_object_idx", fields=["object_type", "object_id", "-started_at"])]
+        indexes = [
+            models.Index(name="syncrun_object_idx", fields=["object_type", "object_id", "-started_at"]),
+            # The dashboard's open problems: few rows among many runs.
+            models.Index(name="syncrun_open_failure_idx", fields=["-started_at"],
+                         condition=Q(outcome__in=["failed", "retrying"], resolved_at__isnull=True)),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="syncrun_finished_after_start",
@@ -60,6 +84,10 @@ class SyncRun(models.Model):
             models.CheckConstraint(
                 name="syncrun_finished_unless_running",
                 condition=Q(outcome="running") | Q(finished_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="syncrun_only_failures_resolve",
+                condition=Q(resolved_at__isnull=True) | Q(outcome__in=["failed", "retrying"]),
             ),
         ]
 

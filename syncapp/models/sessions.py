@@ -23,9 +23,15 @@ class UpstreamSessionLease(models.Model):
     acquired_at = models.DateTimeField("acquired", null=True, blank=True)
     renewed_at = models.DateTimeField("renewed", null=True, blank=True)
     expires_at = models.DateTimeField("expires", null=True, blank=True, db_index=True)
+    busy = models.BooleanField(
+        "busy", default=False,
+        help_text="A job is using this session now; an idle one stays logged in for the next job.",
+    )
     cursor = models.CharField("cursor", max_length=1024, blank=True, help_text="Where the session is (for display only).")
 
     class Meta:
+        verbose_name = "upstream session"
+        verbose_name_plural = "upstream sessions"
         ordering = ["scope", "slot"]
         constraints = [
             models.UniqueConstraint(name="lease_unique_slot_per_scope", fields=["scope", "slot"]),

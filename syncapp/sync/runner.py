@@ -9,6 +9,7 @@ from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from ..logikal.plain_words import summarize
 from ..models import Directory, Elevation, ObjectSyncConfig, PartsList, Phase, Project, SyncRun
 from ..models.runs import Outcome, Trigger
 from . import retry
@@ -140,7 +141,10 @@ def _call_figures(calls) -> dict:
 def _write_success(obj, run, result, calls, clock) -> None:
     """The run's success and the object's cleared failure state (on the caller's transaction, if any)."""
     with transaction.atomic():
-        type(obj).objects.filter(pk=obj.pk).update(last_attempt_at=run.started_at, last_error="", failure_count=0)
+        type(obj).objects.filter(pk=obj.pk).update(
+            last_attempt_at=run.started_at, last_error="", last_error_summary="", failure_count=0
+        )
+        SyncRun.objects.resolve_failures_of(run.object_type, run.object_id, at=timezone.now())
         SyncRun.objects.filter(pk=run.pk).update(
             outcome=Outcome.SUCCESS, finished_at=timezone.now(), duration_ms=int((time.monotonic() - clock) * 1000),
             jobs_deferred=result.jobs_deferred, error="\n".join(result.warnings)[:10000],
@@ -150,14 +154,16 @@ def _write_success(obj, run, result, calls, clock) -> None:
 
 def _record_failure(obj, run, error, calls, clock, will_retry: bool) -> None:
     message = describe_error(error)
+    summary = summarize(error)  # the staff's short line, kept beside the technical text
     outcome = Outcome.RETRYING if will_retry else Outcome.FAILED
     with transaction.atomic():
         type(obj).objects.filter(pk=obj.pk).update(
-            last_attempt_at=run.started_at, last_error=message, failure_count=F("failure_count") + 1
+            last_attempt_at=run.started_at, last_error=message, last_error_summary=summary,
+            failure_count=F("failure_count") + 1,
         )
         SyncRun.objects.filter(pk=run.pk).update(
             outcome=outcome, finished_at=timezone.now(), duration_ms=int((time.monotonic() - clock) * 1000),
-            error=message, **_call_figures(calls),
+            error=message, error_summary=summary, **_call_figures(calls),
         )
     _log(run, outcome, clock, calls, error=message)
 

@@ -34,18 +34,28 @@ def form_data(config: ObjectSyncConfig, **changes) -> dict:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"interval_minutes": "fifteen"}, "Enter a whole number."),
-        ({"interval_minutes": "1.5"}, "Enter a whole number."),
+        ({"interval_minutes": "fifteen"}, "Enter a duration such as 15 min, 2 h or 1 d"),
+        ({"interval_minutes": "1.5"}, "Enter a duration such as 15 min, 2 h or 1 d"),
+        ({"interval_minutes": "0.5 min"}, "Enter a duration such as 15 min, 2 h or 1 d"),
+        ({"interval_minutes": "3 weeks"}, "Enter a duration such as 15 min, 2 h or 1 d"),
         ({"interval_minutes": ""}, "This field is required."),
-        ({"staleness_minutes": "1e3"}, "Enter a whole number."),
+        ({"staleness_minutes": "1e3"}, "Enter a duration such as 15 min, 2 h or 1 d"),
         ({"priority": "high"}, "Enter a whole number."),
-        ({"interval_minutes": 0}, "The interval must be between 1 and 10080 minutes."),
+        ({"interval_minutes": 0}, "The interval must be between 1 minute and 7 days."),
+        ({"interval_minutes": -15}, "The interval must be between 1 minute and 7 days."),
+        ({"interval_minutes": "-2 h"}, "The interval must be between 1 minute and 7 days."),
+        ({"interval_minutes": "8 d"}, "The interval must be between 1 minute and 7 days."),
         ({"interval_minutes": 60, "staleness_minutes": 59}, "The staleness threshold must be at least the interval"),
-        ({"interval_minutes": 2**31, "staleness_minutes": 2**31}, "Ensure this value is less than or equal to"),
-        ({"staleness_minutes": 10**30}, "Ensure this value is less than or equal to"),
+        ({"interval_minutes": 2**31, "staleness_minutes": 2**31}, "The interval must be between 1 minute and 7 days."),
+        ({"staleness_minutes": 10**30}, "The staleness threshold must be at least the interval and at most 30 days."),
+        ({"staleness_minutes": -1}, "The staleness threshold must be at least the interval and at most 30 days."),
+        ({"priority": -101}, "The priority must be between -100 and 100."),
+        ({"priority": 10**12}, "The priority must be between -100 and 100."),
         ({"max_attempts": 0}, "Max attempts must be between 1 and 20."),
-        ({"max_attempts": 99999}, "Ensure this value is less than or equal to"),
-        ({"retry_base_seconds": -3}, "Ensure this value is greater than or equal to 0."),
+        ({"max_attempts": -2}, "Max attempts must be between 1 and 20."),
+        ({"max_attempts": 99999}, "Max attempts must be between 1 and 20."),
+        ({"retry_base_seconds": -3}, "The retry base delay must be between 1 and 2,147,483,647 seconds."),
+        ({"retry_max_seconds": -3}, "The retry cap must be at least the retry base delay"),
     ],
 )
 def test_the_form_refuses_nonsense_with_a_message_and_saves_nothing(editor_client, changes, message):
@@ -77,12 +87,13 @@ def changelist_data(client, changes: dict[str, dict]) -> dict:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"phase": {"interval_minutes": "ten"}}, "Enter a whole number."),
+        ({"phase": {"interval_minutes": "ten"}}, "Enter a duration such as 15 min, 2 h or 1 d"),
         ({"elevation": {"staleness_minutes": ""}}, "This field is required."),
-        ({"project": {"priority": 10**12}}, "Ensure this value is less than or equal to"),
+        ({"project": {"priority": 10**12}}, "The priority must be between -100 and 100."),
         # One good row beside a bad one: neither is saved.
-        ({"directory": {"interval_minutes": 90, "staleness_minutes": 180}, "phase": {"interval_minutes": -1}},
-         "Ensure this value is greater than or equal to 0."),
+        ({"directory": {"interval_minutes": "1 h 30 min", "staleness_minutes": "3 h"},
+          "phase": {"interval_minutes": -1}},
+         "The interval must be between 1 minute and 7 days."),
     ],
 )
 def test_list_editing_refuses_nonsense_and_saves_no_row(editor_client, changes, message):

@@ -143,3 +143,14 @@ def test_a_malformed_answer_fails_the_sync_naming_the_field_and_changes_no_row(s
     assert row.failure_count == 1 and expected in row.last_error
     run = SyncRun.objects.filter(object_type=obj.OBJECT_TYPE, object_id=obj.pk).latest("started_at")
     assert run.outcome == Outcome.FAILED and expected in run.error
+    # Beside the technical text, the staff's short words (the same on the run and the object).
+    assert run.error_summary.startswith("LogiKal answered in an unexpected form while ")
+    assert row.last_error_summary == run.error_summary and run.resolved_at is None
+
+    # The upstream speaks its schema again: the next sync succeeds and resolves the failure.
+    synced.proxy.clear()
+    synced.sync(obj)
+    run.refresh_from_db()
+    assert run.resolved_at is not None
+    row = type(obj).objects.get(pk=obj.pk)
+    assert (row.failure_count, row.last_error, row.last_error_summary) == (0, "", "")

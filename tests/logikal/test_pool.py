@@ -218,3 +218,34 @@ def test_each_job_counts_only_its_own_calls_and_the_hourly_totals_add_up(upstrea
     for row in UpstreamRequestCount.objects.all():
         stored[row.endpoint] += row.count
     assert stored == requests_of(sim)
+
+
+def lease_states() -> dict[str, int]:
+    held = UpstreamSessionLease.objects.exclude(holder="")
+    return {"busy": held.filter(busy=True).count(), "open": held.count()}
+
+
+def wait_for_leases(expected: dict, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while lease_states() != expected:
+        assert time.monotonic() < deadline, f"leases {lease_states()}, expected {expected}"
+        time.sleep(0.1)
+
+
+def test_the_lease_rows_say_whether_a_session_serves_a_job_or_waits_idle(upstream, dos):
+    inside, leave = threading.Event(), threading.Event()
+
+    def hold():
+        with upstream.session_at("Demo Odoo", dos.id):
+            inside.set()
+            leave.wait(timeout=30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert inside.wait(timeout=30)
+        wait_for_leases({"busy": 1, "open": 1})  # within a heartbeat of being taken
+    finally:
+        leave.set()
+        holder.join(timeout=30)
+    wait_for_leases({"busy": 0, "open": 1})  # logged in and idle: not saturation

@@ -111,6 +111,7 @@ def test_it_reports_freshness_ticks_sessions_and_queue_depth(client, token, sett
     assert value(samples, "logikal_sync_last_tick_timestamp_seconds") == pytest.approx(tick.ticked_at.timestamp())
     assert value(samples, "logikal_sync_background_enabled") == 1
     assert value(samples, "logikal_upstream_sessions_in_use") == 1
+    assert value(samples, "logikal_upstream_sessions_busy") == 0  # held, idle
     assert value(samples, "logikal_upstream_sessions_max") == settings.LOGIKAL_MAX_SESSIONS
     assert value(samples, "logikal_sync_queue_jobs", queue="maintenance", status="todo") == 1
     assert value(samples, "logikal_sync_workers_alive") == 0

@@ -5,7 +5,6 @@ from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.urls import reverse
 
-from syncapp.admin.partslist import PartsListInline
 from syncapp.models import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
 from syncapp.partslists.apply import parse_stored_parts_list
 from syncapp.partslists.store import store_parts_list
@@ -46,9 +45,10 @@ def test_the_parts_list_page_shows_facts_and_parsed_rows_read_only(client, parse
     assert page.status_code == 200
     html = page.content.decode()
     assert "CS 77" in html and "Schüco AWS 75.SI+" in html
-    for model in (PartsListArticle, PartsListProfile, PartsListGlass, PartsListUValue):
+    for model, field in ((PartsListArticle, "article_code"), (PartsListProfile, "article_code"),
+                         (PartsListGlass, "name"), (PartsListUValue, "name")):
         row = model.objects.filter(parts_list=parsed).first()
-        assert row is not None and str(getattr(row, model._meta.concrete_fields[2].name)) in html
+        assert row is not None and str(getattr(row, field)) in html
     assert 'name="_save"' not in html  # nothing to save: the page is read-only
 
 
@@ -95,15 +95,24 @@ def test_nobody_can_add_change_or_delete_parts_lists_in_the_admin(client, parsed
     assert PartsList.objects.filter(pk=parsed.pk).exists()
 
 
-def test_the_elevation_inline_shows_the_parts_list_status_and_facts(rf, parsed):
-    from django.contrib.admin.sites import site
+def test_the_elevation_page_shows_the_parts_list_as_staff_read_it(client, parsed):
+    client.force_login(staff("view_partslist", "view_elevation"))
+    html = client.get(reverse("admin:syncapp_elevation_change", args=[parsed.elevation_id])).content.decode()
+    facts = html[html.index('id="parts-list-facts"'):html.index('id="parts-list-articles"')]
+    assert "1,800" in facts and "2,100" in facts and "CS 77" in facts  # width, height, system
+    assert "Glass" in facts and "U-values" in facts
+    articles = html[html.index('id="parts-list-articles"'):html.index('id="parts-list-profiles"')]
+    for article in PartsListArticle.objects.filter(parts_list=parsed):
+        assert article.article_code in articles
+        assert f'<td class="num">{int(article.amount)}</td>' in articles  # "4", never "4.0"
+    assert "object (" not in html  # no "PartsListArticle object (2305)" anywhere
+    # Facts before the tables, hashes only in the collapsed technical section.
+    assert html.index('id="parts-list-facts"') < html.index('id="parts-list-articles"') < html.index(
+        'id="parts-list-profiles"') < html.index('id="parts-list-technical"')
+    assert html.index(parsed.sha256) > html.index('<details class="module" id="parts-list-technical"')
 
-    from syncapp.models import Elevation
 
-    request = rf.get("/")
-    request.user = User.objects.create_superuser("boss", password="pw")
-    inline = PartsListInline(Elevation, site)
-    formset = inline.get_formset(request, parsed.elevation)(instance=parsed.elevation)
-    assert [form.instance.pk for form in formset.initial_forms] == [parsed.pk]
-    assert {"parse_status", "system_code", "width_output"} <= set(inline.get_readonly_fields(request, parsed.elevation))
-    assert not inline.has_change_permission(request, parsed.elevation)
+def test_the_parts_list_page_shows_the_same_sheet_without_row_objects(client, parsed):
+    client.force_login(staff("view_partslist", "view_elevation"))
+    html = client.get(reverse("admin:syncapp_partslist_change", args=[parsed.pk])).content.decode()
+    assert 'id="parts-list-articles"' in html and "object (" not in html

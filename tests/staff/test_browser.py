@@ -75,7 +75,7 @@ def test_staff_edit_an_interval_force_a_sync_and_watch_the_dashboard_update(work
     page.fill("#id_username", "staff")
     page.fill("#id_password", "a-long-test-password")
     page.click("input[type=submit]")
-    expect(page.locator("#sync-dashboard-link")).to_be_visible()
+    expect(page.locator("#content-main a", has_text="Dashboard")).to_be_visible()  # the index's Sync section
 
     # Edit the project interval in the list.
     page.goto(f"{live_server.url}/admin/syncapp/objectsyncconfig/")
@@ -100,7 +100,8 @@ def test_staff_edit_an_interval_force_a_sync_and_watch_the_dashboard_update(work
     admin_tab.locator('input[name="_selected_action"]').first.check()
     admin_tab.select_option('select[name="action"]', "force_sync_subtree_action")
     admin_tab.click('button[name="index"]')
-    expect(admin_tab.locator(".messagelist")).to_contain_text("Queued 1 sync job.")
+    expect(admin_tab.locator(".messagelist")).to_contain_text(
+        "Queued a forced sync of directory (root), with everything below it.")
 
     # The open dashboard refreshes itself until the synced elevations show as fresh.
     expect(dashboard.locator('#freshness-table tr[data-type="elevation"] td[data-state="fresh"]')).to_have_text(

@@ -1,7 +1,8 @@
 """force_sync, sync_status and sync_plan: what they print and how they exit."""
 
 import json
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -97,7 +98,8 @@ def test_an_ambiguous_name_lists_the_candidates_and_queues_nothing(tree, args, m
     ("args", "message"),
     [
         (["project", "Nope"], "no project matches 'Nope'"),
-        (["directory", "Archive"], "refused: directory Archive is excluded; pass include_excluded"),
+        (["directory", "Archive"], "refused: directory Archive is excluded from sync by staff (itself or a directory "
+                                   "above it); pass --include-excluded to sync it anyway"),
         (["directory", "Gone"], "refused: directory Gone was removed upstream"),
         (["project", "Alpha", "--wait", "--timeout", "0"], "--timeout must be a positive number"),
         (["phase", "Phase 1", "--project", "Nope"], "no project matches 'Nope'"),
@@ -124,7 +126,10 @@ def test_force_sync_wait_times_out_without_a_worker_and_says_so(process_env, cle
     result = manage("force_sync", "project", "Alpha", "--wait", "--timeout", "2", env=process_env)
     assert result.returncode == 1
     assert "0/1 jobs finished: 0 done, 0 failed, 0 running, 1 waiting" in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == "CommandError: timed out after 2 s with 1 of 1 jobs unfinished"
+    *_, reason, job, last = result.stderr.strip().splitlines()
+    assert last == "CommandError: timed out after 2 s with 1 of 1 jobs unfinished"
+    assert reason == "  no worker is running (start one: manage.py sync_worker)"
+    assert re.fullmatch(r"  project Alpha \(job \d+\): waiting for a free worker", job)
     assert queued_sync_jobs() == [("project", tree.alpha.pk, "forced")]
 
 
@@ -186,6 +191,9 @@ def test_sync_plan_lists_jobs_with_reasons_and_queues_nothing(tree):
     assert status == 0
     assert "The next tick would queue" in out
     assert "never listed" in out
+    assert re.search(r"^The next tick runs at \d\d:\d\d:\d\d UTC \(in \d+ min \d+ s; SCHEDULER_CRON=", out, re.M)
+    next_tick = datetime.fromisoformat(json.loads(run("sync_plan", "--json")[1])["next_tick_at"])
+    assert timezone.now() < next_tick <= timezone.now() + timedelta(minutes=5)  # */5 * * * *
     assert queued_sync_jobs() == []
 
 

@@ -92,10 +92,11 @@ def test_the_json_carries_the_same_figures(login, viewer, history):
     assert data["background_sync_enabled"] is True
     assert data["last_tick"]["jobs_deferred"] == 7
     assert data["workers_alive"] == 0
-    assert data["sessions"] == {"in_use": 0, "cap": 4}
+    assert data["sessions"] == {"busy": 0, "open": 0, "max": 4}
     assert {"queue": "sync", "counts": {"todo": 1, "doing": 0, "failed": 0, "succeeded": 0, "cancelled": 0,
                                        "aborted": 0}} in data["queues"]
-    assert [f["error"] for f in data["recent_failures"]] == ["PartsListInvalid: the file has no Elevations table"]
+    assert [p["error"] for p in data["problems"]["open"]] == ["PartsListInvalid: the file has no Elevations table"]
+    assert data["problems"]["open_count"] == 1 and data["problems"]["resolved"] == []
     assert sum(row["count"] for row in data["syncs_per_hour"]) == 3
     assert data["freshness_history"][-1]["fresh_share"] == pytest.approx(fresh_share(
         {row["object_type"]: row["counts"] for row in data["types"]}
@@ -107,7 +108,7 @@ def test_it_says_when_background_sync_is_off_and_no_tick_ever_ran(login, viewer,
     html = login(viewer).get(DASHBOARD).text
     assert re.search(r'id="background-sync">off<', html)
     assert re.search(r'id="last-tick">never<', html)
-    assert "No failures recorded." in html
+    assert "No open problems." in html
 
 
 def test_snapshots_draw_the_freshness_line_and_old_ones_are_dropped(login, viewer, tree, settings):
@@ -127,3 +128,35 @@ def test_the_fresh_share_ignores_removed_and_excluded_objects():
     counts = {"project": {"fresh": 2, "due": 1, "stale": 1, "never": 0, "failing": 0, "removed": 5, "excluded": 3}}
     assert fresh_share(counts) == pytest.approx(0.75)
     assert fresh_share({"project": {"removed": 2}}) is None
+
+
+def test_a_problem_fixed_by_a_later_sync_shows_as_resolved_and_leaves_the_open_ones(login, viewer, tree):
+    from syncapp.models import UpstreamSessionLease
+
+    first = run(30, "retrying", object_id=tree.alpha.pk, error="UpstreamUnavailable: GET /phases -> 500",
+                error_summary="LogiKal server error while listing phases")
+    second = run(20, "failed", object_id=tree.alpha.pk, error="UpstreamUnavailable: GET /phases -> 500",
+                 error_summary="LogiKal server error while listing phases")
+    other = run(15, "failed", object_id=tree.beta.pk, object_label="Beta", error="LoginFailed: ...",
+                error_summary="LogiKal refused the configured login")
+    data = login(viewer).get(JSON).json()["problems"]
+    assert [(p["object_label"], p["failed_times"]) for p in data["open"]] == [("Beta", 1), ("Alpha", 2)]
+
+    # Alpha's sync succeeds (what the runner records on success): both its failures resolve.
+    assert SyncRun.objects.resolve_failures_of("project", tree.alpha.pk, at=timezone.now()) == 2
+    data = login(viewer).get(JSON).json()["problems"]
+    assert [p["id"] for p in data["open"]] == [other.pk] and data["open_count"] == 1
+    assert [p["id"] for p in data["resolved"]] == [second.pk]
+    assert data["resolved"][0]["resolved_at"] is not None
+    html = login(viewer).get(DASHBOARD).text
+    resolved_row = re.search(r'<tr class="problem-resolved" data-run="%d"[^>]*>(.*?)</tr>' % second.pk, html, re.S).group(1)
+    assert "resolved " in resolved_row and "LogiKal server error while listing phases" in resolved_row
+    assert SyncRun.objects.get(pk=first.pk).resolved_at is not None
+
+    # Sessions: busy ones serve a job, idle ones are open but waiting.
+    soon = timezone.now() + timedelta(minutes=1)
+    for slot, busy in enumerate((True, False, False)):
+        UpstreamSessionLease.objects.create(scope="x", slot=slot, holder=f"h:{slot}", acquired_at=timezone.now(),
+                                            expires_at=soon, busy=busy)
+    assert login(viewer).get(JSON).json()["sessions"] == {"busy": 1, "open": 3, "max": 4}
+    assert "1 busy / 3 open / 4 max" in login(viewer).get(DASHBOARD).text

@@ -1,5 +1,7 @@
 """The mirror admins: badges, filters, search, links along the tree, actions, and no query per row."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -124,10 +126,20 @@ def test_force_sync_actions_queue_jobs_and_report_counts(login, forcer, tree):
     url = changelist(Project)
     selected = [tree.alpha.pk, tree.beta.pk]
     response = client.post(url, {"action": "force_sync_action", "_selected_action": selected}, follow=True)
-    assert "Queued 2 sync jobs." in response.text
+    assert "Queued forced syncs of 2 projects (Alpha, Beta), only these, not what is below them." in response.text
     assert queued_sync_jobs() == [("project", tree.alpha.pk, "forced"), ("project", tree.beta.pk, "forced")]
     response = client.post(url, {"action": "force_sync_subtree_action", "_selected_action": selected}, follow=True)
-    assert "Queued 0 sync jobs; 2 already queued." in response.text
+    assert "Queued no new sync; 2 already queued." in response.text
+    response = client.post(url, {"action": "force_sync_subtree_action", "_selected_action": [tree.gamma.pk]},
+                           follow=True)
+    assert "Queued a forced sync of project Gamma, with everything below it." in response.text
+    # The list marks each object whose sync waits or runs.
+    html = client.get(url).text
+    for project in (tree.alpha, tree.beta, tree.gamma):
+        row = re.search(r'<tr>(?:(?!</tr>).)*?/%d/change/(?:(?!</tr>).)*</tr>' % project.pk, html, re.S).group(0)
+        assert 'class="sync-marker sync-marker-todo"' in row and ">queued<" in row
+    delta_row = re.search(r'<tr>(?:(?!</tr>).)*?/%d/change/(?:(?!</tr>).)*</tr>' % tree.delta.pk, html, re.S)
+    assert "sync-marker" not in delta_row.group(0)
 
 
 def test_force_sync_skips_removed_and_excluded_objects_and_says_so(login, forcer, tree):
@@ -135,7 +147,8 @@ def test_force_sync_skips_removed_and_excluded_objects_and_says_so(login, forcer
     selected = [tree.demo.pk, tree.archive.pk, tree.gone.pk]
     response = client.post(changelist(Directory), {"action": "force_sync_action", "_selected_action": selected},
                            follow=True)
-    assert "Queued 1 sync job; 2 skipped (removed upstream or excluded)." in response.text
+    assert ("Queued a forced sync of directory Demo, only the object itself, not what is below it; "
+            "2 skipped (removed upstream or excluded).") in response.text
     assert queued_sync_jobs() == [("directory", tree.demo.pk, "forced")]
 
 
@@ -149,3 +162,28 @@ def test_exclude_and_include_cascade_to_the_subtree(login, editor, tree):
     response = client.post(url, {"action": "include_action", "_selected_action": [tree.demo.pk]}, follow=True)
     assert "Included 2 directories in sync again" in response.text
     assert not Directory.objects.get(pk=tree.old.pk).effectively_excluded
+
+
+def test_a_failing_object_says_in_short_words_what_went_wrong_and_when_it_is_tried_again(login, viewer, tree):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from procrastinate.jobs import Job
+
+    from syncapp.admin.display import short_time_text
+    from syncapp.sync.jobs import defer_jobs, object_lock
+
+    Project.objects.filter(pk=tree.gamma.pk).update(
+        failure_count=1, last_error="UpstreamUnavailable: GET /phases -> 500: Internal Server Error",
+        last_error_summary="LogiKal server error while listing phases")
+    at = timezone.now() + timedelta(minutes=3)
+    lock = object_lock("project", tree.gamma.pk)
+    # The next attempt, queued as a job of its own that carries its number.
+    defer_jobs([Job(id=None, queue="sync", lock=lock, queueing_lock=lock, task_name="sync_object", scheduled_at=at,
+                    task_kwargs={"object_type": "project", "object_id": tree.gamma.pk, "trigger": "scheduled",
+                                 "attempt": 2})])
+    html = login(viewer).get(changelist(Project)).text
+    row = re.search(r'<tr>(?:(?!</tr>).)*?/%d/change/(?:(?!</tr>).)*</tr>' % tree.gamma.pk, html, re.S).group(0)
+    assert f"LogiKal server error while listing phases — retrying at {short_time_text(at)} (attempt 2 of 5)" in row
+    assert 'title="UpstreamUnavailable: GET /phases -&gt; 500: Internal Server Error"' in row
+    assert f"retry at {short_time_text(at)}" in row  # the marker beside the badge

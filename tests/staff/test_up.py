@@ -1,13 +1,19 @@
 """`manage.py up`: everything starts, the demo tree gets synced, and every child stops with it."""
 
+import contextlib
+import json
+import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import httpx
 import psutil
@@ -63,8 +69,9 @@ class Up:
 
 @pytest.fixture
 def up_env(process_env, clean_queue, tmp_path):
-    env = dict(process_env, MEDIA_ROOT=str(tmp_path / "media"), LOG_LEVEL="warning")
-    env.pop("LOGIKAL_API_BASE_URL", None)
+    env = dict(process_env, MEDIA_ROOT=str(tmp_path / "media"), ADMIN_PASSWORD_FILE=str(tmp_path / "password"))
+    for name in ("LOGIKAL_API_BASE_URL", "LOG_LEVEL"):
+        env.pop(name, None)
     return env
 
 
@@ -118,6 +125,14 @@ def test_up_runs_everything_syncs_the_demo_tree_and_ctrl_c_stops_every_child(up_
         projects = httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
         assert projects.status_code == 200 and projects.json()["count"] > 0
 
+        # Once the first sync is done the login is printed again, and it is in the file it names.
+        up.wait_for("logikal-sync is ready: the mirror holds 7 directories, 7 projects, 12 phases, 50 elevations")
+        ready = up.output[up.output.index("logikal-sync is ready"):]
+        assert f"Login:      admin / {password}   (also in {up_env['ADMIN_PASSWORD_FILE']}" in ready
+        assert (ROOT / up_env["ADMIN_PASSWORD_FILE"]).read_text().split() == ["admin", password]
+        # Without --verbose the worker's and web's routine lines (each job, each request) stay back.
+        assert not [line for line in up.lines if re.match(r"\[(worker|web)\] \S+ \S+ INFO ", line)]
+
         up.process.send_signal(signal.SIGINT)
         assert up.process.wait(timeout=60) == 0, up.output[-3000:]
         assert up.lines[-1] == "Stopped."
@@ -148,3 +163,51 @@ def test_up_refuses_a_port_in_use_with_one_line(up_env):
                                 env=up_env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == f"CommandError: port {port} on 127.0.0.1 is in use; pass --port"
+
+
+def postgres_processes(data_dir: Path) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            if any(str(data_dir) in part for part in process.info["cmdline"] or []) and not gone(process.pid):
+                found.append(process)
+    return found
+
+
+@pytest.fixture(scope="module")
+def embedded_dir():
+    """One private embedded PostgreSQL folder (short: a socket path) for the three endings."""
+    folder = Path(tempfile.mkdtemp(prefix="ls-up-", dir="/tmp"))
+    yield folder
+    for process in postgres_processes(folder):  # only if a test failed half-way
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("ending", ["SIGINT", "SIGTERM", "a dead child"])
+def test_up_leaves_no_process_behind_embedded_postgresql_included(embedded_dir, tmp_path, ending):
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("DATABASE_URL", "LOGIKAL_API_BASE_URL", "LOG_LEVEL")}
+    env.update(EMBEDDED_DB_DIR=str(embedded_dir / "db"), MEDIA_ROOT=str(tmp_path / "media"),
+               ADMIN_PASSWORD_FILE=str(tmp_path / "password"), PYTHONUNBUFFERED="1")
+    up = Up(env, free_port())
+    try:
+        up.wait_for("Press Ctrl-C to stop.", timeout=240)
+        children = up.children()
+        postmaster = int((embedded_dir / "db" / "postmaster.pid").read_text().split()[0])
+        assert not gone(postmaster)
+        if ending == "a dead child":
+            psutil.Process(children["worker"]).kill()  # SIGKILL: it cannot clean up after itself
+            expected_status = 1
+        else:
+            up.process.send_signal(getattr(signal, ending))
+            expected_status = 0
+        assert up.process.wait(timeout=120) == expected_status, up.output[-3000:]
+        assert "[up] stopped the embedded PostgreSQL" in up.output
+        assert all(gone(pid) for pid in children.values()), children
+        assert gone(postmaster)
+        assert postgres_processes(embedded_dir) == []
+        assert json.loads((embedded_dir / "db" / ".handle_pids.json").read_text() or "[]") == []
+    finally:
+        up.stop()

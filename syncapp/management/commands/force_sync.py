@@ -53,6 +53,9 @@ class Command(BaseCommand):
         try:
             result = force_sync(obj, subtree=subtree, include_excluded=options["include_excluded"])
         except ForceSyncRefused as error:
+            if obj.removed_at is None and type(obj).objects.filter(pk=obj.pk).filter(type(obj).objects.excluded_q()):
+                raise CommandError(f"refused: {object_type} {full_path(obj)} is excluded from sync by staff (itself "
+                                   "or a directory above it); pass --include-excluded to sync it anyway") from None
             raise CommandError(f"refused: {error}") from None
 
         what = f"{object_type} {full_path(obj)}" + (" with its subtree" if subtree else "")
@@ -95,6 +98,8 @@ class Command(BaseCommand):
             self.stderr.write(f"  {error}")
         if not progress.finished:
             unfinished = progress.running + progress.waiting
+            for reason in follower.unfinished_reasons():
+                self.stderr.write(f"  {reason}")
             raise CommandError(f"timed out after {timeout:g} s with {unfinished} of {progress.total} jobs unfinished")
         if progress.failed:
             raise CommandError(f"{progress.failed} of {progress.total} sync jobs failed")

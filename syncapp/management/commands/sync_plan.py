@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from syncapp.management.command_errors import database_errors_as_command_error
 from syncapp.models import ObjectSyncConfig
+from syncapp.stats import next_tick_at
 from syncapp.sync.jobs import queueing_lock
 from syncapp.sync.planner import plan_due_jobs
 from syncapp.sync.tick import tick_period
@@ -51,15 +52,19 @@ class Command(BaseCommand):
             for index, job in enumerate(plan.jobs)
         ]
         enabled = settings.BACKGROUND_SYNC_ENABLED
+        next_tick = next_tick_at(now)
         if options["json"]:
             self.stdout.write(json.dumps({
-                "generated_at": now.isoformat(), "background_sync_enabled": enabled,
+                "generated_at": now.isoformat(), "next_tick_at": next_tick.isoformat(), "background_sync_enabled": enabled,
                 "lookahead_s": lookahead.total_seconds(), "max_jobs_per_tick": cap, "jobs": jobs,
                 "count_by_type": plan.count_by_type(),
             }, indent=2))
             return
         new = sum(not job["already_queued"] and not job["later_tick"] for job in jobs)
         later = sum(job["later_tick"] for job in jobs)
+        wait = max(0, int((next_tick - now).total_seconds()))
+        self.stdout.write(f"The next tick runs at {timezone.localtime(next_tick):%H:%M:%S %Z} "
+                          f"(in {wait // 60} min {wait % 60} s; SCHEDULER_CRON={settings.SCHEDULER_CRON!r}).")
         if not enabled:
             self.stdout.write("Background sync is disabled: the next tick queues nothing. Were it enabled:")
         if not jobs:

@@ -4,16 +4,15 @@ Migrates, makes sure a superuser exists, then runs as child processes: the
 LogiKal simulator with the demo data set (when LOGIKAL_API_BASE_URL is unset),
 a sync worker and the web server. All share one environment, so with
 DATABASE_URL unset they all use the same embedded PostgreSQL. Ctrl-C or SIGTERM
-stops everything it started; if one child dies, the rest are stopped too.
+stops everything it started, the embedded PostgreSQL included; if one child
+dies, the rest are stopped too. The login is printed again once the first sync
+is done, so it never scrolls away.
 """
 
 import os
 import re
 import secrets
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -24,71 +23,16 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
+from syncapp.management.up_children import Child, port_is_free
+from syncapp.management.up_watch import Watcher
+
 SIMULATOR_URL_LINE = re.compile(r"API base URL: (\S+)")
 START_TIMEOUT_S = 90
-STOP_TIMEOUT_S = 20
 
 
-def _die_with_parent() -> None:
-    """Linux: the child gets SIGTERM if `up` itself dies (even by SIGKILL), so nothing is orphaned."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: the children are stopped by `up`'s own handlers only
-
-
-class Child:
-    """A child process whose output is relayed line by line with its name in front."""
-
-    def __init__(self, name: str, args: list[str], env: dict, out, on_line=None):
-        self.name = name
-        kwargs = {"start_new_session": True, "preexec_fn": _die_with_parent} if os.name == "posix" else {
-            "creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-        # Own session: a terminal's Ctrl-C reaches only `up`, which stops the children in order.
-        self.process = subprocess.Popen(
-            [sys.executable, MANAGE, *args], env=env, cwd=settings.BASE_DIR, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, bufsize=1, **kwargs,
-        )
-        self._out = out
-        self._on_line = on_line
-        self._relay = threading.Thread(target=self._relay_output, name=f"relay-{name}", daemon=True)
-        self._relay.start()
-
-    def _relay_output(self) -> None:
-        for line in self.process.stdout:
-            if self._on_line:
-                self._on_line(line)
-            self._out(f"[{self.name}] {line.rstrip()}")
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def exited(self) -> int | None:
-        return self.process.poll()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: the worker finishes or hands back its jobs
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._relay.join(timeout=5)
-
-
-def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+def password_file() -> Path:
+    """Where the first admin password is written (git-ignored .data/ by default)."""
+    return Path(os.environ.get("ADMIN_PASSWORD_FILE") or Path(settings.BASE_DIR) / ".data" / "admin-password.txt")
 
 
 class Command(BaseCommand):
@@ -103,6 +47,8 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="Address the web server listens on.")
         parser.add_argument("--no-simulator", action="store_true",
                             help="Do not start the simulator even when LOGIKAL_API_BASE_URL is unset.")
+        parser.add_argument("--verbose", action="store_true",
+                            help="Relay every line of the children (each job and request), not only warnings and errors.")
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -113,13 +59,17 @@ class Command(BaseCommand):
         self._lock = threading.Lock()
         self.children: list[Child] = []
         self.stopping = threading.Event()
+        self.verbose = options["verbose"]
+        self.watcher = None
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: self.stopping.set())
         try:
             self._start(host, port, use_simulator=not options["no_simulator"])
             failed = self._watch()
         finally:
+            self.stopping.set()
             self._stop_all()
+            self._release_database()
         if failed:
             raise CommandError(f"{failed} exited unexpectedly; everything else was stopped")
         self.say("Stopped.")
@@ -147,23 +97,31 @@ class Command(BaseCommand):
             upstream_text = "none (LOGIKAL_API_BASE_URL unset and --no-simulator): syncs will fail"
         else:
             upstream_text = upstream
-        self._spawn("worker", ["sync_worker"], env)
+        # A person needs warnings and errors; each job and request only with --verbose.
+        quiet = {} if self.verbose or "LOG_LEVEL" in os.environ else {"LOG_LEVEL": "warning"}
+        self._spawn("worker", ["sync_worker"], dict(env, **quiet))
         self._spawn("web", ["runserver", "--noreload", "--skip-checks", f"{host}:{port}"], env)
         base = f"http://{host}:{port}"
         self._wait_for_web(f"{base}/admin/login/")
         if self.stopping.is_set():
             return
-        self.say("")
-        self.say("logikal-sync is running.")
-        self.say(f"  Admin:      {base}/admin/")
-        self.say(f"  Dashboard:  {base}/admin/dashboard/")
-        self.say(f"  Login:      {login}")
-        self.say(f"  API docs:   {base}/api/v2/docs   (OpenAPI schema: {base}/api/v2/openapi.json)")
-        self.say(f'  Try it:     curl -H "Authorization: Bearer {api_key}" {base}/api/v2/projects')
-        self.say(f"  Upstream:   {upstream_text}")
-        self.say(f"  Background sync: {'on' if settings.BACKGROUND_SYNC_ENABLED else 'off'}")
-        self.say("Press Ctrl-C to stop.")
-        self.say("")
+        lines = [
+            f"  Admin:      {base}/admin/",
+            f"  Dashboard:  {base}/admin/dashboard/",
+            f"  Login:      {login}",
+            f"  API docs:   {base}/api/v2/docs   (OpenAPI schema: {base}/api/v2/openapi.json)",
+            f'  Try it:     curl -H "Authorization: Bearer {api_key}" {base}/api/v2/projects',
+            f"  Upstream:   {upstream_text}",
+            f"  Background sync: {'on' if settings.BACKGROUND_SYNC_ENABLED else 'off'}",
+        ]
+        self._banner("logikal-sync is running.", lines)
+        expect_sync = settings.BACKGROUND_SYNC_ENABLED and upstream is not None
+        self.watcher = Watcher(on_ready=lambda status: self._banner(f"logikal-sync is {status}", lines[:5]),
+                               say=self.say, stopping=self.stopping, expect_sync=expect_sync)
+        self.watcher.start()
+
+    def _banner(self, headline: str, lines: list[str]) -> None:
+        self.say("\n".join(["", headline, *lines, "Press Ctrl-C to stop.", ""]))
 
     def _ensure_superuser(self) -> str:
         from django.contrib.auth import get_user_model
@@ -171,14 +129,20 @@ class Command(BaseCommand):
         users = get_user_model().objects
         existing = users.filter(is_superuser=True, is_active=True).order_by("pk").first()
         if existing is not None:
-            return (f"{existing.get_username()} (existing superuser; password unchanged, reset it with "
-                    f"`manage.py changepassword {existing.get_username()}`)")
+            name = existing.get_username()
+            saved = password_file()
+            kept = f"the first password is in {saved} unless changed since; " if saved.exists() else ""
+            return f"{name} (existing superuser; {kept}reset it with `manage.py changepassword {name}`)"
         password = secrets.token_urlsafe(12)
         user, _ = users.get_or_create(username="admin")
         user.is_staff = user.is_superuser = user.is_active = True
         user.set_password(password)
         user.save()
-        return f"admin / {password}   (shown once: note it or change it in the admin)"
+        where = password_file()
+        where.parent.mkdir(parents=True, exist_ok=True)
+        where.touch(mode=0o600)
+        where.write_text(f"admin\n{password}\n")
+        return f"admin / {password}   (also in {where}; change it in the admin)"
 
     def _demo_api_key(self) -> str:
         """The `demo` API client (read, sync) with a fresh key each run: keys are shown once, never stored."""
@@ -191,7 +155,7 @@ class Command(BaseCommand):
         return create_api_client(name="demo", scopes="read,sync").key
 
     def _spawn(self, name: str, args: list[str], env: dict, on_line=None) -> Child:
-        child = Child(name, args, env, self.say, on_line)
+        child = Child(name, args, env, self.say, on_line, verbose=self.verbose)
         self.children.append(child)
         self.say(f"[up] started {name} (pid {child.pid})")
         return child
@@ -238,12 +202,26 @@ class Command(BaseCommand):
                 status = child.exited()
                 if status is not None:
                     self.say(f"[up] {child.name} exited with status {status}; stopping the rest")
+                    child.show_held_back()
                     return child.name
         return None
 
     def _stop_all(self) -> None:
+        if self.watcher is not None:
+            self.watcher.join()
         # Web first (no new forced syncs), then the worker, then the simulator it talks to.
         for child in reversed(self.children):
             if child.exited() is None:
                 self.say(f"[up] stopping {child.name} (pid {child.pid}) ...")
             child.stop()
+
+    def _release_database(self) -> None:
+        """Stop the embedded PostgreSQL when nothing else uses it (children killed by a signal included)."""
+        if not settings.EMBEDDED_DATABASE:
+            return
+        from project.embedded_db import release_embedded_server
+
+        if release_embedded_server(Path(settings.DATABASES["default"]["HOST"])):
+            self.say("[up] stopped the embedded PostgreSQL")
+        else:
+            self.say("[up] the embedded PostgreSQL keeps running: another process still uses it")

@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0006_upstream_session_scope'),
+        ('syncapp', '0007_staff_view'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
