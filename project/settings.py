@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # Before syncapp: syncapp's tasks register on the procrastinate app it builds.
     "procrastinate.contrib.django",
+    # Its templates and static files serve the API docs page locally (nothing from a CDN).
+    "ninja",
     "syncapp",
     # Django's admin with the site arranged for staff; after syncapp so that its templates win.
     "syncapp.admin_site.SyncAdminConfig",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: sees the API client the view authenticated; logs and counts every /api/ request.
+    "syncapp.api.usage.ApiUsageMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -174,6 +178,26 @@ if PRODUCTION and METRICS_TOKEN is not None and len(METRICS_TOKEN) < 16:
     raise ConfigError("METRICS_TOKEN: use at least 16 random characters when DEBUG is false")
 
 PROCRASTINATE_WORKER_DEFAULTS = None
+
+# --- API (/api/v2, /api/v1) ----------------------------------------------------
+# Failed authentications from one address before it is refused, and for how long (seconds)
+# after its last failure. Named after django-axes' AXES_FAILURE_LIMIT / AXES_COOLOFF_TIME
+# so that the admin's login protection can share the same two values.
+API_AUTH_FAILURE_LIMIT = env_int("API_AUTH_FAILURE_LIMIT", 10, minimum=1)
+API_AUTH_COOLOFF_S = env_int("API_AUTH_COOLOFF_S", 900, minimum=1)
+# Proxies in front of the web process that append to X-Forwarded-For (0: use the peer address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
+# Per-client request counts and "last used" are written at most this often per process (0: at once).
+API_USAGE_FLUSH_S = env_int("API_USAGE_FLUSH_S", 30, minimum=0)
+# The v1 force-sync waits this long for the sync to finish before answering "queued";
+# it must end well before gunicorn restarts a worker whose request runs too long.
+GUNICORN_TIMEOUT = env_int("GUNICORN_TIMEOUT", 30, minimum=5)
+API_V1_FORCE_SYNC_WAIT_S = env_int("API_V1_FORCE_SYNC_WAIT_S", 20, minimum=0)
+if API_V1_FORCE_SYNC_WAIT_S > GUNICORN_TIMEOUT - 5:
+    raise ConfigError(
+        f"API_V1_FORCE_SYNC_WAIT_S: must be at most GUNICORN_TIMEOUT - 5 ({GUNICORN_TIMEOUT - 5}), "
+        f"got {API_V1_FORCE_SYNC_WAIT_S}"
+    )
 
 # --- Logging -------------------------------------------------------------------
 LOG_LEVEL = env_choice("LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")).upper()

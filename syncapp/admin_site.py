@@ -1,7 +1,8 @@
 """The admin site, arranged by what staff look for rather than by Django app.
 
 Sections (index page and sidebar alike): *Sync* (the dashboard, then settings and history),
-*Mirror* (the LogiKal tree in its own order, parents first), *Queue* (the job queue), then
+*Mirror* (the LogiKal tree in its own order, parents first), *Queue* (the job queue), *API*
+(the clients that read the mirror), then
 the other apps as Django lists them. Installed in place of ``django.contrib.admin`` so that
 every ``admin.register`` (Procrastinate's included) lands on this site.
 
@@ -23,6 +24,7 @@ SECTIONS = [
         ("syncapp", "partslist"),
     ]),
     ("Queue", [("procrastinate", "procrastinatejob")]),
+    ("API", [("syncapp", "apiclient")]),
 ]
 
 

@@ -41,6 +41,7 @@ class DatabaseCollector:
         yield from self._runs(now)
         yield from self._upstream(now)
         yield from self._jobs()
+        yield from self._api()
 
     def _freshness(self, now):
         objects = GaugeMetricFamily(
@@ -133,6 +134,18 @@ class DatabaseCollector:
         )
         workers.add_metric([], stats.workers_alive(WORKER_ALIVE_WITHIN_S))
         yield workers
+
+
+    def _api(self):
+        requests = CounterMetricFamily(
+            "logikal_api_requests",
+            "Requests to /api/ by API client (empty: not authenticated) and HTTP status, all web processes together "
+            "(written every API_USAGE_FLUSH_S).",
+            labels=["client", "status"],
+        )
+        for (client, status), n in sorted(stats.api_requests().items()):
+            requests.add_metric([client, str(status)], n)
+        yield requests
 
 
 def render_metrics(now=None) -> bytes:

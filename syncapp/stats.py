@@ -216,3 +216,11 @@ def upstream_requests() -> dict[tuple[str, str], int]:
     """Upstream requests by (endpoint, status), summed over every stored hour and process."""
     rows = UpstreamRequestCount.objects.order_by().values_list("endpoint", "status").annotate(n=Sum("count"))
     return {(endpoint, status): n for endpoint, status, n in rows}
+
+
+def api_requests() -> dict[tuple[str, int], int]:
+    """API requests by (client name, HTTP status), summed over every stored hour and web process."""
+    from .models import ApiRequestCount
+
+    rows = ApiRequestCount.objects.order_by().values_list("client_name", "status").annotate(n=Sum("count"))
+    return {(client, status): n for client, status, n in rows}

@@ -12,4 +12,5 @@ urlpatterns = [
     path("metrics", views.metrics, name="metrics"),
     # The sync dashboard, an admin page: before admin.site.urls in project/urls.py.
     path("", include("syncapp.admin.urls")),
+    path("", include("syncapp.api.urls")),
 ]

@@ -1,5 +1,6 @@
 """The mirror of the LogiKal project centre, its sync configuration and its records."""
 
+from .api import ApiAuthFailure, ApiClient, ApiRequestCount, ApiScope, ApiSyncRequest, ApiToken
 from .config import ObjectSyncConfig, ObjectType
 from .mirror import Directory, Elevation, Phase, Project
 from .partslist import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
@@ -8,6 +9,12 @@ from .sessions import UpstreamRequestCount, UpstreamSessionLease, UpstreamSessio
 from .snapshots import FreshnessSnapshot
 
 __all__ = [
+    "ApiAuthFailure",
+    "ApiClient",
+    "ApiRequestCount",
+    "ApiScope",
+    "ApiSyncRequest",
+    "ApiToken",
     "Directory",
     "Elevation",
     "FreshnessSnapshot",

@@ -8,6 +8,7 @@ vanish upstream get ``removed_at`` and keep their data.
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from .config import ObjectType
 from .freshness import MirrorQuerySet
@@ -38,6 +39,11 @@ class SyncState(models.Model):
         "missing since", null=True, blank=True,
         help_text="Missing from a listing of its parent that looked incomplete (for example empty); "
         "it is marked removed only if the next listing confirms it.",
+    )
+    content_changed_at = models.DateTimeField(
+        "content changed", default=timezone.now,
+        help_text="When the mirror last saw this object's own data change (created, updated, removed, restored, "
+                  "parts list parsed); not a verification. Set by syncapp.sync.changes.record_content_changes.",
     )
 
     objects = MirrorQuerySet.as_manager()
@@ -115,6 +121,16 @@ class Project(SyncState, ListingState):
         help_text="The project changedDate when its phases were last listed; a newer changedDate means changes below.",
     )
     details = models.JSONField("details", default=dict, blank=True, help_text="Payload of GET /projects/selected.")
+    live_phases_count = models.PositiveIntegerField(
+        "phases", default=0, help_text="Phases not removed upstream; kept by the writer of each change, for readers."
+    )
+    live_elevations_count = models.PositiveIntegerField(
+        "elevations", default=0, help_text="Elevations not removed upstream, in all phases."
+    )
+    tree_changed_at = models.DateTimeField(
+        "tree changed", default=timezone.now, db_index=True,
+        help_text="The latest content change of the project or anything below it (phases, elevations, parts lists).",
+    )
 
     class Meta:
         ordering = ["name"]

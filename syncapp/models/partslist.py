@@ -72,6 +72,9 @@ class PartsList(models.Model):
     system_name = models.CharField("system name", max_length=255, blank=True)
     system_long_name = models.CharField("system long name", max_length=255, blank=True)
     color_base_long = models.CharField("base colour", max_length=255, blank=True)
+    # Kept with the rows (same transaction), so readers need not count them.
+    articles_count = models.PositiveIntegerField("articles", default=0)
+    profiles_count = models.PositiveIntegerField("profiles", default=0)
 
     objects = PartsListQuerySet.as_manager()
 

@@ -30,8 +30,10 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils import timezone
 
-from syncapp.models import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
+from syncapp.models import Elevation, PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
 from syncapp.models.partslist import ParseStatus
+
+from syncapp.sync.changes import record_content_changes
 
 from .jobs import ParseRetryStrategy
 from .parse import ParsedPartsList, PartsListInvalid, parse_parts_list_file
@@ -156,10 +158,12 @@ def _finish_parsed(claim: Claim, parsed: ParsedPartsList) -> str:
             )
         for name, value in _fit(PartsList, {f: parsed.facts.get(f, "") for f in FACT_FIELDS}).items():
             setattr(parts_list, name, value)
+        parts_list.articles_count, parts_list.profiles_count = len(parsed.articles), len(parsed.profiles)
         parts_list.parse_status, parts_list.parse_error = ParseStatus.PARSED, ""
         parts_list.parse_warnings = "\n".join(parsed.warnings)
         parts_list.parsed_sha256, parts_list.parsed_at = claim.sha256, timezone.now()
         parts_list.save()
+        record_content_changes(Elevation, [claim.elevation_id])
         if previous_sha and previous_sha != claim.sha256:
             old_name = stored_name(claim.elevation_id, previous_sha)
             transaction.on_commit(lambda: delete_stored_file(old_name))
@@ -179,6 +183,7 @@ def _finish_invalid(claim: Claim, message: str) -> str:
         # Only the status and the reason change: the rows of the last good file stay.
         parts_list.parse_status, parts_list.parse_error = ParseStatus.INVALID, message
         parts_list.save(update_fields=["parse_status", "parse_error"])
+        record_content_changes(Elevation, [claim.elevation_id])
     logger.warning("Parts list %s (elevation %s) is invalid: %s", claim.parts_list_id, claim.elevation_id, message)
     return ParseStatus.INVALID
 

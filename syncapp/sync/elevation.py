@@ -7,6 +7,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from ..models import Elevation, PartsList
+from .changes import record_content_changes
 from .context import SyncResult
 from ..partslists.jobs import defer_parse_jobs
 
@@ -73,6 +74,7 @@ def _record(elevation, thumbnail_name, stored, ctx, result) -> None:
             )
             if old and old != thumbnail_name:
                 transaction.on_commit(lambda: default_storage.delete(old))
+            record_content_changes(Elevation, [elevation])
         if stored is not None and stored.needs_parse:
             priority = ctx.configs["parts_list"].priority
             result.jobs_deferred += len(defer_parse_jobs([stored.parts_list.pk], priority=priority))

@@ -4,6 +4,7 @@ from django.db import transaction
 
 from ..models import Phase, Project
 from .cascade import cascade_from
+from .changes import record_content_changes
 from .context import SyncResult
 from .reconcile import apply_listing
 from .tombstone import tombstone_phases
@@ -25,6 +26,7 @@ def sync_project(project: Project, ctx) -> SyncResult:
             model=Phase, existing=existing, listed=listed, key_field="guid", parent_fields={"project": project},
             now=ctx.now, what=f"phases of {project}", tombstone=tombstone_phases,
         )
+        before = (project.details, project.changed_date)
         project.details = details if isinstance(details, dict) else {}
         # The details may be newer than the directory listing that queued us.
         changed = parse_upstream_date(project.details.get("changedDate")) or project.changed_date
@@ -33,6 +35,8 @@ def sync_project(project: Project, ctx) -> SyncResult:
         project.listed_changed_date = project.changed_date
         project.listed_at = ctx.now
         project.save(update_fields=["details", "changed_date", "listed_changed_date", "listed_at"])
+        if (project.details, project.changed_date) != before:
+            record_content_changes(Project, [project])
         # A moved changedDate means something below changed: re-list every phase now rather
         # than when their interval comes round (phases carry no date of their own).
         changed_below = previous is not None and project.changed_date is not None and project.changed_date > previous

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Model
 
+from .changes import record_content_changes
+
 # A listing that loses more than this share of at least this many children is suspect.
 SUSPICIOUS_DROP_SHARE = 0.5
 SUSPICIOUS_MIN_CHILDREN = 4
@@ -81,6 +83,7 @@ def apply_listing(
         outcome.created.extend(to_create)
     if to_update:
         model.objects.bulk_update(to_update, sorted(update_fields), batch_size=1000)
+    record_content_changes(model, outcome.created + outcome.updated)
 
     live = [row for row in existing.values() if row.removed_at is None]
     missing = [row for key, row in existing.items() if key not in listed and row.removed_at is None]

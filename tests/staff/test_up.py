@@ -120,6 +120,11 @@ def test_up_runs_everything_syncs_the_demo_tree_and_ctrl_c_stops_every_child(up_
         assert figures["workers_alive"] == 1
         assert figures["last_tick"] is not None
 
+        # The printed curl line works: the demo API client's key reads the mirror.
+        key, url = re.search(r'curl -H "Authorization: Bearer (\S+)" (\S+)', up.output).groups()
+        projects = httpx.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        assert projects.status_code == 200 and projects.json()["count"] > 0
+
         # Once the first sync is done the login is printed again, and it is in the file it names.
         up.wait_for("logikal-sync is ready: the mirror holds 7 directories, 7 projects, 12 phases, 50 elevations")
         ready = up.output[up.output.index("logikal-sync is ready"):]

@@ -85,6 +85,7 @@ class Command(BaseCommand):
         self.say(f"[up] Migrating ({database}) ...")
         call_command("migrate", interactive=False, verbosity=0)
         login = self._ensure_superuser()
+        api_key = self._demo_api_key()
 
         env = dict(os.environ, PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="project.settings")
         upstream = settings.LOGIKAL_API_BASE_URL
@@ -108,12 +109,14 @@ class Command(BaseCommand):
             f"  Admin:      {base}/admin/",
             f"  Dashboard:  {base}/admin/dashboard/",
             f"  Login:      {login}",
+            f"  API docs:   {base}/api/v2/docs   (OpenAPI schema: {base}/api/v2/openapi.json)",
+            f'  Try it:     curl -H "Authorization: Bearer {api_key}" {base}/api/v2/projects',
             f"  Upstream:   {upstream_text}",
             f"  Background sync: {'on' if settings.BACKGROUND_SYNC_ENABLED else 'off'}",
         ]
         self._banner("logikal-sync is running.", lines)
         expect_sync = settings.BACKGROUND_SYNC_ENABLED and upstream is not None
-        self.watcher = Watcher(on_ready=lambda status: self._banner(f"logikal-sync is {status}", lines[:3]),
+        self.watcher = Watcher(on_ready=lambda status: self._banner(f"logikal-sync is {status}", lines[:5]),
                                say=self.say, stopping=self.stopping, expect_sync=expect_sync)
         self.watcher.start()
 
@@ -140,6 +143,16 @@ class Command(BaseCommand):
         where.touch(mode=0o600)
         where.write_text(f"admin\n{password}\n")
         return f"admin / {password}   (also in {where}; change it in the admin)"
+
+    def _demo_api_key(self) -> str:
+        """The `demo` API client (read, sync) with a fresh key each run: keys are shown once, never stored."""
+        from syncapp.api.clients import create_api_client, rotate_api_client_key
+        from syncapp.models import ApiClient
+
+        existing = ApiClient.objects.filter(name="demo").first()
+        if existing is not None:
+            return rotate_api_client_key(existing).key
+        return create_api_client(name="demo", scopes="read,sync").key
 
     def _spawn(self, name: str, args: list[str], env: dict, on_line=None) -> Child:
         child = Child(name, args, env, self.say, on_line, verbose=self.verbose)
