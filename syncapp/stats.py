@@ -12,19 +12,15 @@ from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 
 from .models import (
-    Directory,
-    Elevation,
     ObjectSyncConfig,
-    Phase,
-    Project,
     SchedulerTick,
     SyncRun,
     UpstreamRequestCount,
     UpstreamSessionLease,
 )
 from .models.freshness import Freshness
+from .models.tree import MODELS
 
-MIRROR_MODELS = {"directory": Directory, "project": Project, "phase": Phase, "elevation": Elevation}
 
 
 def freshness_by_type(now=None) -> dict[str, dict[str, int]]:
@@ -32,7 +28,7 @@ def freshness_by_type(now=None) -> dict[str, dict[str, int]]:
     configs = ObjectSyncConfig.objects.as_map()
     return {
         object_type: model.objects.freshness_counts(now, configs[object_type])
-        for object_type, model in MIRROR_MODELS.items()
+        for object_type, model in MODELS.items()
     }
 
 
@@ -41,7 +37,7 @@ def oldest_stale(now=None) -> dict[str, dict | None]:
     now = now or timezone.now()
     configs = ObjectSyncConfig.objects.as_map()
     result = {}
-    for object_type, model in MIRROR_MODELS.items():
+    for object_type, model in MODELS.items():
         obj = model.objects.stale(now, configs[object_type]).order_by("synced_at").first()
         if obj is None:
             result[object_type] = None
@@ -135,7 +131,7 @@ def staleness_summary(now=None) -> dict[str, dict]:
     now = now or timezone.now()
     configs = ObjectSyncConfig.objects.as_map()
     summary = {}
-    for object_type, model in MIRROR_MODELS.items():
+    for object_type, model in MODELS.items():
         config = configs[object_type]
         counts = model.objects.freshness_counts(now, config)
         oldest = model.objects.live().aggregate(oldest=Min("synced_at"))["oldest"]
@@ -165,7 +161,7 @@ def oldest_stale_age_s(now=None) -> dict[str, float]:
     now = now or timezone.now()
     configs = ObjectSyncConfig.objects.as_map()
     ages = {}
-    for object_type, model in MIRROR_MODELS.items():
+    for object_type, model in MODELS.items():
         oldest = model.objects.stale(now, configs[object_type]).aggregate(
             oldest=Min(Coalesce("synced_at", "first_seen_at"))
         )["oldest"]

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from ..models import ObjectSyncConfig
 from ..models.config import MAX_INTERVAL_MINUTES, MAX_STALENESS_MINUTES, TYPE_ORDER
-from ..stats import MIRROR_MODELS
+from ..models.tree import MODELS
 from .common import PermissionCheckedActions, plural, report
 from .display import time_column
 from .durations import MinutesField, RuleIntegerField, minutes_in_words
@@ -147,7 +147,7 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
 
     @admin.display(description="objects")
     def objects_link(self, config):
-        model = MIRROR_MODELS.get(config.object_type)
+        model = MODELS.get(config.object_type)
         if model is None:
             return "-"
         opts = model._meta
@@ -171,7 +171,7 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
         self.require(request, "force_sync")
         lines = []
         for config in queryset:
-            model = MIRROR_MODELS.get(config.object_type)
+            model = MODELS.get(config.object_type)
             if model is None:
                 lines.append(f"{config.get_object_type_display()}: synced with its elevation, nothing to queue")
                 continue

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from ..models import ObjectSyncConfig, SchedulerTick, SyncRun, UpstreamSessionLease
-from ..stats import MIRROR_MODELS
+from ..models.tree import MODELS
 from .activity import JOB_SHAPE, Activity
 from .common import EstimatedCountPaginator
 from .display import error_cell, short_time_text, time_column
@@ -93,7 +93,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description="object", ordering="object_label")
     def object_link(self, run):
-        model = MIRROR_MODELS.get(run.object_type)
+        model = MODELS.get(run.object_type)
         label = f"{run.get_object_type_display()} {run.object_label or f'#{run.object_id}'}"
         if model is None:
             return label

@@ -9,25 +9,19 @@ With second resolution it is the weaker validator; clients should prefer If-None
 
 import hashlib
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pydantic_core
 from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
-from ..models.freshness import Freshness
+from ..models import freshness
 
 
 def state_since(obj, config) -> datetime | None:
     """When the clock alone moved `obj` into its current state (due or stale), else None."""
-    if obj.synced_at is None:
-        return None
-    if obj.freshness == Freshness.STALE:
-        return obj.synced_at + timedelta(minutes=config.staleness_minutes)
-    if obj.freshness == Freshness.DUE:
-        return obj.synced_at + timedelta(minutes=config.interval_minutes)
-    return None
+    return freshness.state_since(obj.synced_at, obj.freshness, config)
 
 
 def changed_at(obj, config, *, content_field: str = "content_changed_at") -> datetime | None:

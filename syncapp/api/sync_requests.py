@@ -10,13 +10,11 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Sum
 
 from ..management.job_progress import JobFollower
-from ..models import ApiSyncRequest, Elevation, Phase, Project, SyncRun
+from ..models import ApiSyncRequest, SyncRun
+from ..models.tree import MODELS
 from ..sync.force import ForceSyncRefused, force_sync
 from ..sync.jobs import queueing_lock
 from .errors import ApiError
-
-MODELS = {"project": Project, "phase": Phase, "elevation": Elevation}
-
 
 def status_url(request_row: ApiSyncRequest) -> str:
     return f"/api/v2/sync-requests/{request_row.id}"

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q
 
-from ..models import Directory, Elevation, Phase, Project, SyncRun
+from ..models import SyncRun
+from ..models.tree import MODELS, TYPES
 
 FINISHED = {"succeeded", "failed", "cancelled", "aborted"}
 
@@ -37,24 +38,8 @@ class Progress:
 
 def _subtree_filters(root) -> dict[str, Q]:
     """Per object type, the condition "below root" (root itself included)."""
-    if isinstance(root, Directory):
-        prefix = "" if root.path == "" else root.path + "/"
-        under = Q(path=root.path) | Q(path__startswith=prefix)
-        return {
-            "directory": under,
-            "project": Q(directory__path=root.path) | Q(directory__path__startswith=prefix),
-            "phase": Q(project__directory__path=root.path) | Q(project__directory__path__startswith=prefix),
-            "elevation": Q(phase__project__directory__path=root.path)
-            | Q(phase__project__directory__path__startswith=prefix),
-        }
-    if isinstance(root, Project):
-        return {"project": Q(pk=root.pk), "phase": Q(project=root), "elevation": Q(phase__project=root)}
-    if isinstance(root, Phase):
-        return {"phase": Q(pk=root.pk), "elevation": Q(phase=root)}
-    return {"elevation": Q(pk=root.pk)}
-
-
-MODELS = {"directory": Directory, "project": Project, "phase": Phase, "elevation": Elevation}
+    filters = {name: mirrored.below_q(root) for name, mirrored in TYPES.items()}
+    return {name: q for name, q in filters.items() if q is not None}
 
 
 class JobFollower:

@@ -15,6 +15,7 @@ import uuid
 from django.db.models import Q
 
 from ..models import Directory, Elevation, Phase, Project
+from ..models.tree import type_of
 
 TYPES = ("directory", "project", "phase", "elevation")
 
@@ -29,13 +30,7 @@ class NoSingleMatch(Exception):
 
 def full_path(obj) -> str:
     """Where a person would find the object: directory path / project / phase / elevation."""
-    if isinstance(obj, Directory):
-        return obj.path or "/"
-    if isinstance(obj, Project):
-        return f"{obj.directory.path}/{obj.name}".lstrip("/")
-    if isinstance(obj, Phase):
-        return f"{full_path(obj.project)}/{obj.name}"
-    return f"{full_path(obj.phase)}/{obj.name}"
+    return type_of(obj).path_of(obj)
 
 
 def _guid(text: str):

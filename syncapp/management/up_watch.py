@@ -11,7 +11,7 @@ from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from ..models import Elevation, SchedulerTick, SyncRun
-from ..stats import MIRROR_MODELS
+from ..models.tree import MODELS
 
 SYNC_QUEUES = ("scheduler", "sync", "parser")
 POLL_S = 2.0
@@ -24,7 +24,7 @@ def pending_jobs() -> int:
 
 
 def mirror_summary() -> str:
-    counts = {name: model.objects.filter(removed_at__isnull=True).count() for name, model in MIRROR_MODELS.items()}
+    counts = {name: model.objects.filter(removed_at__isnull=True).count() for name, model in MODELS.items()}
     with_parts = Elevation.objects.filter(parts_list__parsed_sha256__gt="").count()
     return (f"{counts['directory']} directories, {counts['project']} projects, {counts['phase']} phases, "
             f"{counts['elevation']} elevations ({with_parts} with a parts list read)")

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from .config import ObjectType
-from .freshness import MirrorQuerySet
+from .freshness import ElevationQuerySet, MirrorQuerySet, ProjectQuerySet
 
 NULL_GUID = "00000000-0000-0000-0000-000000000000"
 
@@ -105,6 +105,7 @@ class Directory(SyncState, ListingState):
 class Project(SyncState, ListingState):
     OBJECT_TYPE = ObjectType.PROJECT
     EXCLUSION_LOOKUP = "directory__effectively_excluded"
+    objects = ProjectQuerySet.as_manager()
 
     guid = models.UUIDField("GUID", unique=True)
     directory = models.ForeignKey(Directory, on_delete=models.PROTECT, related_name="projects")
@@ -159,6 +160,7 @@ class Phase(SyncState, ListingState):
 class Elevation(SyncState):
     OBJECT_TYPE = ObjectType.ELEVATION
     EXCLUSION_LOOKUP = "phase__project__directory__effectively_excluded"
+    objects = ElevationQuerySet.as_manager()
 
     phase = models.ForeignKey(Phase, on_delete=models.PROTECT, related_name="elevations")
     guid = models.UUIDField("GUID")

@@ -3,12 +3,11 @@
 Files go through Django's storage API (`default_storage`: a local folder by default, object
 storage when `FILE_STORAGE_BACKEND` names one) under a content-addressed name,
 ``parts-lists/<elevation id>/<sha256>.sqlite``, so writing the same content twice is a
-no-op and a name always means one content. The file is written before the short database
-transaction (a storage write may be a network call); if the transaction fails, a file this
-call created is removed again.
-
-Call it outside any database transaction of your own: the orphan clean-up relies on this
-call's transaction being the one that commits.
+no-op and a name always means one content. The file is written first, outside any database
+transaction (a storage write may be a network call: `write_parts_list_file`); the row is
+recorded on the caller's transaction (`record_parts_list`: the elevation sync records it with
+its thumbnail, parse job and run, all or nothing); if that transaction fails, the caller calls
+`WrittenFile.discard()` and a file this download created is removed again.
 """
 
 from __future__ import annotations
@@ -43,48 +42,80 @@ def stored_name(elevation_id: int, sha256: str) -> str:
     return f"parts-lists/{elevation_id}/{sha256}.sqlite"
 
 
-def store_parts_list(*, elevation: Elevation, data: bytes, source_changed_date: datetime | None) -> StoreResult:
-    """Keep ``data`` (the decoded parts-list bytes) as the elevation's parts list.
+@dataclass(frozen=True)
+class WrittenFile:
+    """Downloaded bytes checked and in storage, not yet recorded (or the reason they were refused)."""
 
-    A file over ``PARTS_LIST_MAX_BYTES`` or without a sound SQLite header is not stored: the
-    parts list is marked `invalid` with the reason and keeps its earlier file and rows, and
-    ``source_changed_date`` is not recorded, so the next elevation sync downloads again.
-    Content that was already parsed needs no parse.
+    size: int
+    sha256: str = ""
+    name: str = ""
+    created: bool = False  # this call wrote the file: discard() removes it again
+    rejected: str = ""
+
+    def discard(self) -> None:
+        """The recording transaction failed: remove a file this download created."""
+        if self.created:
+            delete_stored_file(self.name)
+
+
+def write_parts_list_file(elevation: Elevation, data: bytes) -> "WrittenFile":
+    """Check ``data`` (the decoded parts-list bytes) and put it in storage; no database access.
+
+    A file over ``PARTS_LIST_MAX_BYTES`` or without a sound SQLite header is not stored and
+    comes back with ``rejected`` set.
     """
     if not isinstance(data, (bytes, bytearray)):
         raise TypeError(f"data must be the file's bytes, not {type(data).__name__}")
-    now = timezone.now()
     try:
         check_sqlite_header(bytes(data[:100]), len(data), max_bytes=settings.PARTS_LIST_MAX_BYTES)
     except PartsListInvalid as invalid:
-        return _record_rejected(elevation, f"{invalid.message}", size=len(data), now=now)
-
+        return WrittenFile(size=len(data), rejected=invalid.message)
     sha256 = hashlib.sha256(data).hexdigest()
     name, created = _write(stored_name(elevation.pk, sha256), data)
-    try:
-        with transaction.atomic():
-            parts_list, _ = PartsList.objects.select_for_update().get_or_create(elevation=elevation)
-            previous_name = parts_list.file.name
-            changed = parts_list.sha256 != sha256
-            needs_parse = _next_state(parts_list, sha256, now)
-            parts_list.file.name = name
-            parts_list.sha256 = sha256
-            parts_list.size_bytes = len(data)
-            parts_list.source_changed_date = source_changed_date
-            parts_list.downloaded_at = now
-            parts_list.save()
-            keep = {name, stored_name(elevation.pk, parts_list.parsed_sha256) if parts_list.parsed_sha256 else ""}
-            if previous_name and previous_name not in keep:
-                transaction.on_commit(lambda: delete_stored_file(previous_name))
-    except BaseException:
-        if created:
-            delete_stored_file(name)
-        raise
+    return WrittenFile(size=len(data), sha256=sha256, name=name, created=created)
+
+
+def record_parts_list(*, elevation: Elevation, written: WrittenFile, source_changed_date: datetime | None,
+                      now: datetime | None = None) -> StoreResult:
+    """The parts-list row for a written file; database only, on the caller's transaction.
+
+    A rejected download marks the parts list `invalid` with the reason and keeps its earlier
+    file and rows; ``source_changed_date`` is not recorded then, so the next elevation sync
+    downloads again. Content that was already parsed needs no parse.
+    """
+    now = now or timezone.now()
+    if written.rejected:
+        return _record_rejected(elevation, written.rejected, size=written.size, now=now)
+    with transaction.atomic():
+        parts_list, _ = PartsList.objects.select_for_update().get_or_create(elevation=elevation)
+        previous_name = parts_list.file.name
+        changed = parts_list.sha256 != written.sha256
+        needs_parse = _next_state(parts_list, written.sha256, now)
+        parts_list.file.name = written.name
+        parts_list.sha256 = written.sha256
+        parts_list.size_bytes = written.size
+        parts_list.source_changed_date = source_changed_date
+        parts_list.downloaded_at = now
+        parts_list.save()
+        keep = {written.name, stored_name(elevation.pk, parts_list.parsed_sha256) if parts_list.parsed_sha256 else ""}
+        if previous_name and previous_name not in keep:
+            transaction.on_commit(lambda: delete_stored_file(previous_name))
     logger.info(
         "Stored parts list of elevation %s: %s bytes, sha256 %s (%s)",
-        elevation.pk, len(data), sha256[:12], "needs parse" if needs_parse else "already parsed",
+        elevation.pk, written.size, written.sha256[:12], "needs parse" if needs_parse else "already parsed",
     )
     return StoreResult(parts_list=parts_list, needs_parse=needs_parse, changed=changed)
+
+
+def store_parts_list(*, elevation: Elevation, data: bytes, source_changed_date: datetime | None) -> StoreResult:
+    """Write and record in one go (outside any transaction of the caller's: the clean-up relies on it)."""
+    written = write_parts_list_file(elevation, data)
+    try:
+        with transaction.atomic():
+            return record_parts_list(elevation=elevation, written=written, source_changed_date=source_changed_date)
+    except BaseException:
+        written.discard()
+        raise
 
 
 def _next_state(parts_list: PartsList, sha256: str, now: datetime) -> bool:

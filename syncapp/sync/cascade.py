@@ -1,7 +1,7 @@
 """After a sync: queue the children it found changed or due (or all of them, when forced with subtree)."""
 
-from ..models import Directory, Elevation, Phase, Project
-from ..models.config import ObjectType
+from ..models import Directory, Elevation
+from ..models.tree import type_of
 from ..models.runs import Trigger
 from .jobs import PlannedJob, defer_sync_jobs
 from .planner import plan_due_jobs
@@ -31,19 +31,12 @@ def cascade_from(obj, ctx, *, relist_children: bool = False) -> int:
 
 
 def _all_children(obj, include_excluded: bool) -> list[PlannedJob]:
-    def live(queryset):
-        queryset = queryset.filter(removed_at__isnull=True)
-        return queryset if include_excluded else queryset.exclude(queryset.excluded_q())
-
-    if isinstance(obj, Directory):
-        dirs = live(Directory.objects.filter(parent=obj))
-        projects = live(Project.objects.filter(directory=obj))
-        return [PlannedJob(ObjectType.DIRECTORY, d.pk, d.path, "forced subtree") for d in dirs] + [
-            PlannedJob(ObjectType.PROJECT, p.pk, p.name, "forced subtree") for p in projects
-        ]
-    if isinstance(obj, Project):
-        return [PlannedJob(ObjectType.PHASE, p.pk, p.name, "forced subtree") for p in live(Phase.objects.filter(project=obj))]
-    if isinstance(obj, Phase):
-        elevations = live(Elevation.objects.filter(phase=obj, is_in_recycle_bin=False))
-        return [PlannedJob(ObjectType.ELEVATION, e.pk, e.name, "forced subtree") for e in elevations]
-    return []
+    jobs = []
+    for rows in type_of(obj).live_children_of(obj):
+        if not include_excluded:
+            rows = rows.exclude(rows.excluded_q())
+        if rows.model is Elevation:
+            rows = rows.filter(is_in_recycle_bin=False)  # nothing to download for those
+        label = "path" if rows.model is Directory else "name"
+        jobs += [PlannedJob(rows.model.OBJECT_TYPE, pk, text, "forced subtree") for pk, text in rows.values_list("pk", label)]
+    return jobs

@@ -1,33 +1,27 @@
-"""Sync of a directory: list its child directories and projects, then cascade."""
-
-from django.db import transaction
+"""Sync of a directory: list its child directories and projects (the runner cascades)."""
 
 from ..models import Directory, Project
-from .cascade import cascade_from
 from .context import SyncResult
 from .reconcile import apply_listing
 from .tombstone import tombstone_directories, tombstone_projects
 
 
-def sync_directory(directory: Directory, ctx) -> SyncResult:
-    # Network first, outside any transaction.
-    child_dirs = ctx.upstream.list_directories(directory.path)
-    projects = ctx.upstream.list_projects(directory.path)
+def fetch(directory: Directory, ctx) -> tuple[list, list]:
+    return ctx.upstream.list_directories(directory.path), ctx.upstream.list_projects(directory.path)
 
+
+def apply(directory: Directory, fetched, ctx) -> SyncResult:
+    child_dirs, projects = fetched
     result = SyncResult()
-    with transaction.atomic():
-        directory = Directory.objects.select_for_update().get(pk=directory.pk)
-        result.outcome.add(_apply_directories(directory, child_dirs, ctx))
-        result.outcome.add(_apply_projects(directory, projects, ctx))
-        directory.listed_at = ctx.now
-        if directory.parent_id is None:
-            directory.synced_at = ctx.now  # the root has no parent listing to verify it
-        directory.save(update_fields=["listed_at", "synced_at"])
-        if ctx.configs["project"].trust_changed_date:
-            _verify_unchanged_subtrees(directory, ctx)
-        result.jobs_deferred = cascade_from(directory, ctx)
-        result.warnings.extend(result.outcome.warnings)
-        ctx.finish(result)
+    directory = Directory.objects.select_for_update().get(pk=directory.pk)
+    result.outcome.add(_apply_directories(directory, child_dirs, ctx))
+    result.outcome.add(_apply_projects(directory, projects, ctx))
+    directory.listed_at = ctx.now
+    if directory.parent_id is None:
+        directory.synced_at = ctx.now  # the root has no parent listing to verify it
+    directory.save(update_fields=["listed_at", "synced_at"])
+    if ctx.configs["project"].trust_changed_date:
+        _verify_unchanged_subtrees(directory, ctx)
     return result
 
 

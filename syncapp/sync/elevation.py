@@ -1,6 +1,13 @@
-"""Sync of an elevation: thumbnail and parts list when they are older than the elevation."""
+"""Sync of an elevation: thumbnail and parts list when they are older than the elevation.
+
+`fetch` downloads and puts the files in storage; `apply` records the parts-list row, the
+thumbnail and the parse job on the runner's transaction, which also records the run: a crash
+anywhere leaves either all of them or none (a file in storage that no row names is harmless
+and is overwritten by the next download of the same content).
+"""
 
 import logging
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -10,6 +17,7 @@ from ..models import Elevation, PartsList
 from .changes import record_content_changes
 from .context import SyncResult
 from ..partslists.jobs import defer_parse_jobs
+from ..partslists.store import WrittenFile, record_parts_list, write_parts_list_file
 
 logger = logging.getLogger(__name__)
 
@@ -29,53 +37,60 @@ def thumbnail_outdated(elevation: Elevation) -> bool:
     return not elevation.thumbnail or elevation.thumbnail_changed_date != elevation.changed_date
 
 
-def sync_elevation(elevation: Elevation, ctx) -> SyncResult:
-    from ..partslists.store import store_parts_list
+@dataclass
+class Downloaded:
+    """What an elevation sync fetched, already in storage (a storage write may be a network call)."""
 
+    thumbnail_name: str | None = None
+    parts_list: WrittenFile | None = None
+
+    def discard(self) -> None:
+        """The recording transaction failed: no stray file stays behind."""
+        if self.thumbnail_name is not None:
+            default_storage.delete(self.thumbnail_name)
+        if self.parts_list is not None:
+            self.parts_list.discard()
+
+
+def fetch(elevation: Elevation, ctx) -> Downloaded:
     phase = elevation.phase
     project = phase.project
     coords = (project.directory.path, str(project.guid), str(phase.guid), str(elevation.guid))
-    result = SyncResult()
-
-    thumbnail = None
+    thumbnail = data = None
     if ctx.forced or thumbnail_outdated(elevation):
         # Thumbnails are fetched in phase context, before selecting the elevation.
         thumbnail = ctx.upstream.get_thumbnail(*coords, width=THUMBNAIL_SIZE, height=THUMBNAIL_SIZE)
-
-    stored = None
     wants_parts_list = ctx.configs["parts_list"].enabled or ctx.forced
     if wants_parts_list and not elevation.is_in_recycle_bin and (ctx.forced or parts_list_outdated(elevation)):
         data = ctx.upstream.get_parts_list(*coords)
-        stored = store_parts_list(elevation=elevation, data=data, source_changed_date=elevation.changed_date)
-        if stored.changed:
-            result.outcome.updated.append(stored.parts_list)
-        else:
-            result.outcome.unchanged.append(stored.parts_list)
-
-    # Stored only now, and removed again if the transaction fails: a failed sync leaves no stray file.
-    thumbnail_name = None
-    if thumbnail is not None:
-        thumbnail_name = default_storage.save(f"thumbnails/{elevation.guid}.png", ContentFile(thumbnail))
+    downloaded = Downloaded()
     try:
-        _record(elevation, thumbnail_name, stored, ctx, result)
+        if data is not None:
+            downloaded.parts_list = write_parts_list_file(elevation, data)
+        if thumbnail is not None:
+            downloaded.thumbnail_name = default_storage.save(f"thumbnails/{elevation.guid}.png",
+                                                             ContentFile(thumbnail))
     except BaseException:
-        if thumbnail_name is not None:
-            default_storage.delete(thumbnail_name)
+        downloaded.discard()
         raise
-    return result
+    return downloaded
 
 
-def _record(elevation, thumbnail_name, stored, ctx, result) -> None:
-    with transaction.atomic():
-        if thumbnail_name is not None:
-            old = Elevation.objects.filter(pk=elevation.pk).values_list("thumbnail", flat=True).first()
-            Elevation.objects.filter(pk=elevation.pk).update(
-                thumbnail=thumbnail_name, thumbnail_changed_date=elevation.changed_date
-            )
-            if old and old != thumbnail_name:
-                transaction.on_commit(lambda: default_storage.delete(old))
-            record_content_changes(Elevation, [elevation])
-        if stored is not None and stored.needs_parse:
+def apply(elevation: Elevation, downloaded: Downloaded, ctx) -> SyncResult:
+    """Parts-list row, thumbnail and parse job, on the runner's transaction (with the run itself)."""
+    result = SyncResult()
+    if downloaded.parts_list is not None:
+        stored = record_parts_list(elevation=elevation, written=downloaded.parts_list,
+                                   source_changed_date=elevation.changed_date, now=ctx.now)
+        (result.outcome.updated if stored.changed else result.outcome.unchanged).append(stored.parts_list)
+        if stored.needs_parse:
             priority = ctx.configs["parts_list"].priority
             result.jobs_deferred += len(defer_parse_jobs([stored.parts_list.pk], priority=priority))
-        ctx.finish(result)
+    if downloaded.thumbnail_name is not None:
+        name = downloaded.thumbnail_name
+        old = Elevation.objects.filter(pk=elevation.pk).values_list("thumbnail", flat=True).first()
+        Elevation.objects.filter(pk=elevation.pk).update(thumbnail=name, thumbnail_changed_date=elevation.changed_date)
+        if old and old != name:
+            transaction.on_commit(lambda: default_storage.delete(old))
+        record_content_changes(Elevation, [elevation])
+    return result

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from ..models import Directory
+from ..models.tree import TYPES
 
 
 def set_directory_excluded(directory: Directory, excluded: bool) -> int:
@@ -25,8 +26,8 @@ def _ancestor_excluded(directory: Directory) -> bool:
 
 def recompute_effective_exclusion(directory: Directory) -> int:
     """Recompute `effectively_excluded` of every directory below `directory` in one pass."""
-    prefix = "" if directory.path == "" else directory.path + "/"
-    below = list(Directory.objects.filter(path__startswith=prefix).exclude(pk=directory.pk).order_by("path")
+    below = list(Directory.objects.filter(TYPES["directory"].under_path_q(directory.path)).exclude(pk=directory.pk)
+                 .order_by("path")
                  .values_list("pk", "path", "excluded"))
     own = Directory.objects.filter(pk=directory.pk).values_list("effectively_excluded", flat=True).get()
     excluded_paths = {directory.path} if own else set()

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from ..models import Directory, Elevation, Phase, Project
+from ..models.tree import type_of
 from ..models.runs import Trigger
 from .jobs import PlannedJob, defer_sync_jobs
 
@@ -40,8 +40,10 @@ def force_sync(obj, *, subtree: bool = False, include_excluded: bool = False) ->
 def force_sync_many(objects, *, subtree: bool = False, include_excluded: bool = False) -> ForceResult:
     objects = list(objects)
     for obj in objects:
-        if not isinstance(obj, (Directory, Project, Phase, Elevation)):
-            raise ForceSyncRefused(f"cannot sync a {type(obj).__name__}")
+        try:
+            type_of(obj)
+        except TypeError:
+            raise ForceSyncRefused(f"cannot sync a {type(obj).__name__}") from None
         if obj.removed_at is not None:
             raise ForceSyncRefused(f"{obj.OBJECT_TYPE} {obj} was removed upstream")
     if not include_excluded:

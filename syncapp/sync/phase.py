@@ -1,9 +1,6 @@
-"""Sync of a phase: its elevation listing, then cascade to changed elevations."""
-
-from django.db import transaction
+"""Sync of a phase: its elevation listing (the runner cascades to changed elevations)."""
 
 from ..models import Elevation, Phase
-from .cascade import cascade_from
 from .context import SyncResult
 from .reconcile import apply_listing
 from .tombstone import tombstone_elevations
@@ -63,22 +60,20 @@ def _as_json(value):
     return {"value": str(value)}
 
 
-def sync_phase(phase: Phase, ctx) -> SyncResult:
+def fetch(phase: Phase, ctx) -> list:
     project = phase.project
-    infos = ctx.upstream.list_elevations(project.directory.path, str(project.guid), str(phase.guid))
+    return ctx.upstream.list_elevations(project.directory.path, str(project.guid), str(phase.guid))
 
+
+def apply(phase: Phase, infos, ctx) -> SyncResult:
     result = SyncResult()
-    with transaction.atomic():
-        phase = Phase.objects.select_for_update().get(pk=phase.pk)
-        existing = {str(e.guid): e for e in Elevation.objects.filter(phase=phase)}
-        listed = {str(info.id): elevation_fields(info) for info in infos}
-        result.outcome = apply_listing(
-            model=Elevation, existing=existing, listed=listed, key_field="guid", parent_fields={"phase": phase},
-            now=ctx.now, what=f"elevations of {phase}", tombstone=tombstone_elevations,
-        )
-        phase.listed_at = ctx.now
-        phase.save(update_fields=["listed_at"])
-        result.jobs_deferred = cascade_from(phase, ctx)
-        result.warnings.extend(result.outcome.warnings)
-        ctx.finish(result)
+    phase = Phase.objects.select_for_update().get(pk=phase.pk)
+    existing = {str(e.guid): e for e in Elevation.objects.filter(phase=phase)}
+    listed = {str(info.id): elevation_fields(info) for info in infos}
+    result.outcome = apply_listing(
+        model=Elevation, existing=existing, listed=listed, key_field="guid", parent_fields={"phase": phase},
+        now=ctx.now, what=f"elevations of {phase}", tombstone=tombstone_elevations,
+    )
+    phase.listed_at = ctx.now
+    phase.save(update_fields=["listed_at"])
     return result

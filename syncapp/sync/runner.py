@@ -1,4 +1,12 @@
-"""Running one sync job: load the object, sync it, record a SyncRun and one log line."""
+"""Running one sync job: load the object, sync it, record a SyncRun and one log line.
+
+The runner owns the transaction, the same for every type (``syncapp.models.tree`` names each
+type's module): `fetch` talks to LogiKal outside any transaction; then, in ONE transaction,
+`apply` writes what was fetched, the cascade queues the child jobs, and the run's success is
+recorded. The child jobs can start the moment it commits, and their parent's run is already
+finished by then; a crash anywhere before the commit leaves nothing of the sync behind. A
+sync module cannot forget a step: it has none of these steps to remember.
+"""
 
 import logging
 import time
@@ -10,47 +18,27 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ..logikal.plain_words import summarize
-from ..models import Directory, Elevation, ObjectSyncConfig, PartsList, Phase, Project, SyncRun
+from ..models import ObjectSyncConfig, PartsList, SyncRun
+from ..models.config import ObjectType
 from ..models.runs import Outcome, Trigger
+from ..models.tree import get_type, type_of
 from . import retry
+from .cascade import cascade_from
 from .context import SyncContext
-from .directory import sync_directory
-from .elevation import sync_elevation
-from .phase import sync_phase
-from .project import sync_project
 from .recovery import INTERRUPTED_ERROR
 
 logger = logging.getLogger("syncapp.sync")
 
-MODELS = {"directory": Directory, "project": Project, "phase": Phase, "elevation": Elevation}
-SYNCERS = {"directory": sync_directory, "project": sync_project, "phase": sync_phase, "elevation": sync_elevation}
-_RELATED = {
-    "directory": [],
-    "project": ["directory"],
-    "phase": ["project__directory"],
-    "elevation": ["phase__project__directory"],
-}
 
 
 def load_object(object_type: str, object_id: int):
-    model = MODELS[object_type]
-    return model.objects.select_related(*_RELATED[object_type]).filter(pk=object_id).first()
-
-
-def directory_of(obj) -> Directory:
-    """The directory above `obj`, from the rows `load_object` already joined (no query)."""
-    if isinstance(obj, Elevation):
-        return obj.phase.project.directory
-    if isinstance(obj, Phase):
-        return obj.project.directory
-    if isinstance(obj, Project):
-        return obj.directory
-    return obj
+    mirrored = get_type(object_type)
+    return mirrored.model.objects.select_related(*mirrored.select_related).filter(pk=object_id).first()
 
 
 def last_synced(obj) -> datetime | None:
     """When this object's own job last completed (what a duplicate job would redo)."""
-    if isinstance(obj, Elevation):
+    if obj.OBJECT_TYPE == ObjectType.ELEVATION:  # its job downloads the parts list; it lists nothing
         return PartsList.objects.filter(elevation=obj).values_list("downloaded_at", flat=True).first()
     return obj.listed_at
 
@@ -60,7 +48,7 @@ def skip_reason(obj, *, trigger: str, include_excluded: bool, deferred_at: str |
         return "object no longer exists"
     if obj.removed_at is not None:
         return "removed upstream"
-    if not include_excluded and directory_of(obj).effectively_excluded:
+    if not include_excluded and type_of(obj).directory_of(obj).effectively_excluded:
         return "excluded"
     if trigger != Trigger.FORCED and deferred_at:
         done = last_synced(obj)
@@ -108,22 +96,30 @@ def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: boo
     )
     ctx = SyncContext(now=started, trigger=trigger, upstream=upstream, configs=configs, subtree=subtree,
                       include_excluded=include_excluded)
-    if subtree and object_type != "elevation":
+    mirrored = type_of(obj)
+    if subtree and mirrored.children:
         # A burst of child jobs follows: log sessions in now, in the background, instead of
         # one by one as the children arrive (a login costs seconds).
         upstream.warm_up()
     clock = time.monotonic()
-    calls = None
+    calls = fetched = None
     try:
         with upstream.track() as calls:
-            ctx.on_success = lambda result: _write_success(obj, run, result, calls, clock)
-            result = SYNCERS[object_type](obj, ctx)
-    except Exception as error:
+            fetched = mirrored.syncer.fetch(obj, ctx)
+        with transaction.atomic():
+            result = mirrored.syncer.apply(obj, fetched, ctx)
+            if mirrored.children:
+                result.jobs_deferred += cascade_from(obj, ctx, relist_children=result.relist_children)
+            result.warnings.extend(result.outcome.warnings)
+            _write_success(obj, run, result, calls, clock)
+    except BaseException as error:
+        if hasattr(fetched, "discard"):
+            fetched.discard()  # files put in storage for a transaction that did not commit
+        if not isinstance(error, Exception):
+            raise
         will_retry = retry.will_retry(error, attempt=attempt, config=configs[object_type])
         _record_failure(obj, run, error, calls, clock, will_retry)
         raise
-    if not ctx.recorded:
-        _write_success(obj, run, result, calls, clock)
     _log(run, Outcome.SUCCESS, clock, calls, counts=result.outcome.counts(), warnings=result.warnings)
     return Outcome.SUCCESS
 
@@ -139,7 +135,7 @@ def _call_figures(calls) -> dict:
 
 
 def _write_success(obj, run, result, calls, clock) -> None:
-    """The run's success and the object's cleared failure state (on the caller's transaction, if any)."""
+    """The run's success and the object's cleared failure state, the last writes of the sync's transaction."""
     with transaction.atomic():
         type(obj).objects.filter(pk=obj.pk).update(
             last_attempt_at=run.started_at, last_error="", last_error_summary="", failure_count=0

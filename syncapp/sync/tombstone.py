@@ -1,13 +1,13 @@
 """Tombstones: an object gone upstream and everything below it get ``removed_at``; no row is deleted."""
 
 from ..models import Directory, Elevation, Phase, Project
+from ..models.tree import TYPES
 from .changes import record_content_changes
 
 
 def tombstone_directories(rows, now) -> None:
     for directory in rows:
-        subtree = Directory.objects.filter(path__startswith=directory.path + "/") | Directory.objects.filter(pk=directory.pk)
-        ids = list(subtree.values_list("pk", flat=True))
+        ids = list(Directory.objects.filter(TYPES["directory"].under_path_q(directory.path)).values_list("pk", flat=True))
         _remove(Directory.objects.filter(pk__in=ids), now)
         tombstone_projects(Project.objects.filter(directory_id__in=ids), now)
 

@@ -23,8 +23,9 @@ def directory(path: str, *, listed_minutes_ago=None, **fields) -> Directory:
     parent_path = path.rsplit("/", 1)[0] if "/" in path else ""
     parent = Directory.objects.get(path=parent_path)
     listed = None if listed_minutes_ago is None else ago(listed_minutes_ago)
+    # A directory enters the mirror through its parent's listing, which verifies it then.
     return Directory.objects.create(path=path, name=path.rsplit("/", 1)[-1], parent=parent, listed_at=listed,
-                                    synced_at=listed, **fields)
+                                    synced_at=listed or timezone.now(), **fields)
 
 
 def project(directory: Directory, *, listed_minutes_ago=None, changed=None, **fields) -> Project:

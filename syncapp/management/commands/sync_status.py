@@ -12,7 +12,8 @@ from django.utils.timesince import timesince
 from syncapp.management.command_errors import database_errors_as_command_error
 from syncapp.models import ObjectSyncConfig
 from syncapp.models.freshness import Freshness
-from syncapp.stats import MIRROR_MODELS, staleness_summary
+from syncapp.models.tree import MODELS
+from syncapp.stats import staleness_summary
 
 
 def past_threshold(now) -> dict[str, int]:
@@ -22,7 +23,7 @@ def past_threshold(now) -> dict[str, int]:
     object that is also stale counts here).
     """
     configs = ObjectSyncConfig.objects.as_map()
-    return {t: model.objects.stale(now, configs[t]).count() for t, model in MIRROR_MODELS.items()}
+    return {t: model.objects.stale(now, configs[t]).count() for t, model in MODELS.items()}
 
 
 class Command(BaseCommand):
