@@ -18,7 +18,9 @@ due when
 
 So every object the admin calls due (or stale, or never synced) has its parent's job planned,
 and the planner plans nothing the admin would not call due, except a listing that was never done
-or that upstream says is outdated. ``tests/sync/test_freshness_agreement.py`` holds them to it.
+or that upstream says is outdated. One deliberate exception: a child that a suspicious listing
+only noted missing (``missing_since``) waits for its parent's next regular listing (see
+``verification_due_below``). ``tests/sync/test_freshness_agreement.py`` holds them to it.
 Every rule takes ``lookahead``: the scheduler plans what falls due before its next tick.
 """
 
@@ -48,6 +50,11 @@ def due_cutoff(config, now: datetime, lookahead: timedelta = NO_LOOKAHEAD) -> da
 
 def stale_cutoff(config, now: datetime) -> datetime:
     return now - timedelta(minutes=config.staleness_minutes)
+
+
+def listing_cutoff(mirrored, configs, now: datetime, lookahead: timedelta = NO_LOOKAHEAD) -> datetime:
+    """A listing done before this moment is due: the shortest interval among the rows it serves."""
+    return max(due_cutoff(configs[served], now, lookahead) for served in mirrored.serves)
 
 
 def state_since(synced_at: datetime | None, state: str, config) -> datetime | None:
@@ -135,16 +142,20 @@ class MirrorQuerySet(models.QuerySet):
         from .tree import type_of
 
         mirrored = type_of(self.model)
-        cutoff = max(due_cutoff(configs[served], now, lookahead) for served in mirrored.serves)  # shortest interval
-        condition = Q(listed_at__isnull=True) | Q(listed_at__lt=cutoff)
+        condition = Q(listed_at__isnull=True) | Q(listed_at__lt=listing_cutoff(mirrored, configs, now, lookahead))
         for child in mirrored.children:
             condition |= Exists(child.model.objects.verification_due_below(
                 OuterRef("pk"), child, due_cutoff(configs[child.name], now, lookahead)))
         return condition
 
     def verification_due_below(self, parent, child_type, cutoff):
-        """Rows of this (child) type under `parent` that are live as far as their own row tells, and due."""
-        rows = self.filter(**{child_type.parent_field: parent}, removed_at__isnull=True)
+        """Rows of this (child) type under `parent` that are live as far as their own row tells, and due.
+
+        A child that a suspicious listing only noted missing (``missing_since``) is left to the
+        parent's next regular listing: listing again at once could meet the same transient empty
+        answer and confirm a removal that is not real.
+        """
+        rows = self.filter(**{child_type.parent_field: parent}, removed_at__isnull=True, missing_since__isnull=True)
         if not child_type.to_directory:  # a directory carries its own (inherited) exclusion flag
             rows = rows.exclude(self.excluded_q())
         return rows.filter(self.unverified_since_q(cutoff))

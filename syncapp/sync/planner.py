@@ -28,10 +28,11 @@ from django.utils import timezone
 
 from ..models import Directory, ObjectSyncConfig
 from ..models.config import ObjectType
+from ..models.freshness import listing_cutoff
 from ..models.tree import TYPES, type_of
 from .jobs import PlannedJob
 
-_REASONS = {ObjectType.PROJECT: "changed upstream"}
+_OTHER_REASONS = {ObjectType.PROJECT: "changed upstream or a child is due"}
 
 
 @dataclass
@@ -85,7 +86,7 @@ def plan_due_jobs(*, now=None, root=None, lookahead=timedelta(0), configs=None) 
                 rows = rows.exclude(**{f"{mirrored.lookup_to(ancestor)}__in": due_above})
         has_listing = mirrored.children != ()
         for pk, name, listed_at in rows.values_list("id", "name", "listed_at" if has_listing else "changed_date"):
-            reason = _reason(listed_at, _REASONS.get(mirrored.name)) if has_listing else "parts list outdated"
+            reason = _reason(mirrored, listed_at, rule) if has_listing else "parts list outdated"
             plan.jobs.append(PlannedJob(mirrored.name, pk, name, reason))
     return plan
 
@@ -105,7 +106,7 @@ def _plan_directories(root, rule) -> tuple[list[PlannedJob], list[int]]:
             continue
         if enabled and due:
             needing_paths.append(path)
-            jobs.append(PlannedJob(ObjectType.DIRECTORY, dir_id, path or "(root)", _reason(listed_at)))
+            jobs.append(PlannedJob(ObjectType.DIRECTORY, dir_id, path or "(root)", _reason(mirrored, listed_at, rule)))
         else:
             uncovered.append(dir_id)
     return jobs, uncovered
@@ -115,7 +116,10 @@ def _is_under(path: str, ancestor: str) -> bool:
     return ancestor == "" or path == ancestor or path.startswith(ancestor + "/")
 
 
-def _reason(listed_at, changed: str | None = None) -> str:
+def _reason(mirrored, listed_at, rule) -> str:
+    """Which part of ``job_due()`` holds, in words (sync_plan shows it)."""
     if listed_at is None:
         return "never listed"
-    return "listing due" if changed is None else f"listing due or {changed}"
+    if listed_at < listing_cutoff(mirrored, **rule):
+        return "listing due"
+    return _OTHER_REASONS.get(mirrored.name, "a child is due")

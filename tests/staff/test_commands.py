@@ -186,7 +186,16 @@ def test_sync_status_exit_status_from_the_shell(process_env):
 # --- sync_plan -----------------------------------------------------------------------------------
 
 @pytest.mark.django_db
+def verified_by_their_listing(tree):
+    """Demo's children as Demo's listing (just now) left them: their own listings are what is due."""
+    Project.objects.filter(directory=tree.demo).update(synced_at=timezone.now())
+    Directory.objects.filter(pk=tree.old.pk).update(synced_at=timezone.now())
+
+
 def test_sync_plan_lists_jobs_with_reasons_and_queues_nothing(tree):
+    status, out, _ = run("sync_plan")
+    assert "Demo" in out and "a child is due" in out  # Beta was never verified: only Demo's listing can
+    verified_by_their_listing(tree)
     status, out, _ = run("sync_plan")
     assert status == 0
     assert "The next tick would queue" in out
@@ -213,6 +222,7 @@ def test_sync_plan_json_marks_jobs_already_waiting(tree):
 @pytest.mark.django_db
 def test_sync_plan_marks_what_passes_the_per_tick_cap(tree, settings):
     settings.SCHEDULER_MAX_JOBS_PER_TICK = 1
+    verified_by_their_listing(tree)
     status, out, _ = run("sync_plan")
     data = json.loads(run("sync_plan", "--json")[1])
     assert status == 0
