@@ -53,13 +53,16 @@ def decode(text: str) -> Position:
 
 @dataclass
 class Page:
-    rows: list[tuple]  # (xid, id, at, kind, object_type, object_key, project_guid, fields)
+    rows: list[tuple]  # (xid, id, the change as a JSON object in the API's shape)
     next: Position
     has_more: bool
 
 
+# The database writes each change's JSON (in C): the feed's read rate is mostly serialisation.
 _READ = """
-    SELECT c.xid::text::bigint, c.id, c.at, c.kind, c.object_type, c.object_key, c.project_guid, c.fields
+    SELECT c.xid::text::bigint, c.id, json_build_object(
+        'cursor', c.xid::text || '-' || c.id, 'at', c.at, 'kind', c.kind, 'object_type', c.object_type,
+        'id', c.object_key, 'project', c.project_guid, 'fields', c.fields)::text
     FROM syncapp_change c
     WHERE (c.xid, c.id) > (%s::text::xid8, %s) AND c.xid < pg_snapshot_xmin(pg_current_snapshot())
     ORDER BY c.xid, c.id

@@ -1,5 +1,6 @@
 """GET /api/v2/changes: each kind of change once, nothing missed or doubled under out-of-order commits, 410 past retention."""
 
+import json
 import random
 import time
 import uuid
@@ -7,10 +8,10 @@ from datetime import timedelta
 
 import psycopg
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from syncapp import changefeed
+from syncapp.harness.feed import wait_feed_settled
 from syncapp.models import Change, Elevation, PartsList
 from syncapp.partslists.apply import parse_stored_parts_list
 from syncapp.partslists.store import store_parts_list
@@ -25,25 +26,9 @@ from .conftest import assert_error
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def settle(timeout: float = 60) -> None:
-    """Wait until every change written so far is below the horizon.
-
-    Other sessions on the same server (other test runs) hold it back for a moment now and then.
-    """
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT coalesce(max(xid) < pg_snapshot_xmin(pg_current_snapshot()), true) "
-                           "FROM syncapp_change")
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.05)
-    raise AssertionError("changes stayed invisible: a transaction on the server stays open")
-
-
 def read_all(client, after: str | None = None, limit: int = 50) -> tuple[list[dict], str]:
     """Every change written so far after `after`, page by page; returns them and the cursor to resume from."""
-    settle()
+    wait_feed_settled()
     changes = []
     while True:
         params = {"limit": limit, **({"after": after} if after else {})}
@@ -142,7 +127,7 @@ def test_two_writers_committing_out_of_order_lose_nothing_and_double_nothing():
                 poll()
             if min(ids[id(order[0])]) > min(ids[id(order[1])]):
                 out_of_order += 1
-        settle()
+        wait_feed_settled()
         poll()
     finally:
         first.close()
@@ -158,13 +143,13 @@ def test_an_open_transaction_holds_its_rows_and_every_later_one_back():
         _insert(writer, "slow")
         with _writer(autocommit=True) as quick:
             _insert(quick, "quick")
-        visible = [row[5] for row in changefeed.read_page(None, 100).rows]
+        visible = [json.loads(row[2])["id"] for row in changefeed.read_page(None, 100).rows]
         assert "quick" not in visible and "slow" not in visible
         writer.commit()
     finally:
         writer.close()
-    settle()
-    assert [row[5] for row in changefeed.read_page(None, 100).rows] == ["slow", "quick"]
+    wait_feed_settled()
+    assert [json.loads(row[2])["id"] for row in changefeed.read_page(None, 100).rows] == ["slow", "quick"]
 
 
 def test_a_cursor_older_than_retention_answers_410_and_the_feed_restarts_after_the_horizon(keys, http, settings):

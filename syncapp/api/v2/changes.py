@@ -39,14 +39,9 @@ def list_changes(
             f"then follow the feed from a new start (GET /api/v2/changes without `after`).",
             {"oldest_cursor": expired.horizon.encode()},
         ) from None
-    body = {
-        "changes": [
-            {"cursor": f"{xid}-{change_id}", "at": at, "kind": kind, "object_type": object_type, "id": key,
-             "project": project, "fields": fields}
-            for xid, change_id, at, kind, object_type, key, project, fields in page.rows
-        ],
-        "count": len(page.rows), "next_cursor": page.next.encode(), "has_more": page.has_more,
-    }
-    response = HttpResponse(json_bytes(body), content_type="application/json")
+    # The changes come as JSON from the database (syncapp.changefeed); the page is put around them.
+    tail = json_bytes({"count": len(page.rows), "next_cursor": page.next.encode(), "has_more": page.has_more})
+    body = "".join(['{"changes":[', ",".join(row[2] for row in page.rows), "],"]).encode() + tail[1:]
+    response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = "private, no-store"
     return response
