@@ -92,5 +92,5 @@ def apply(elevation: Elevation, downloaded: Downloaded, ctx) -> SyncResult:
         Elevation.objects.filter(pk=elevation.pk).update(thumbnail=name, thumbnail_changed_date=elevation.changed_date)
         if old and old != name:
             transaction.on_commit(lambda: default_storage.delete(old))
-        record_content_changes(Elevation, [elevation])
+        record_content_changes(Elevation, [elevation], fields=["thumbnail"])
     return result
