@@ -18,7 +18,6 @@ from .models import (
     UpstreamRequestCount,
     UpstreamSessionLease,
 )
-from .models.freshness import Freshness
 from .models.tree import MODELS
 
 
@@ -49,18 +48,16 @@ def oldest_stale(now=None) -> dict[str, dict | None]:
 
 def queue_depth() -> dict[tuple[str, str], int]:
     """Jobs by (queue, status). Procrastinate's table is read with SQL, never written here."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT queue_name, status::text, count(*) FROM procrastinate_jobs GROUP BY 1, 2")
-        return {(queue, status): n for queue, status, n in cursor.fetchall()}
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    rows = ProcrastinateJob.objects.order_by().values_list("queue_name", "status").annotate(n=Count("id"))
+    return {(queue, str(status)): n for queue, status, n in rows}
 
 
 def workers_alive(within_s: int = 60) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - make_interval(secs => %s)",
-            [within_s],
-        )
-        return cursor.fetchone()[0]
+    from procrastinate.contrib.django.models import ProcrastinateWorker
+
+    return ProcrastinateWorker.objects.filter(last_heartbeat__gt=timezone.now() - timedelta(seconds=within_s)).count()
 
 
 def next_tick_at(now=None):
@@ -137,7 +134,9 @@ def staleness_summary(now=None) -> dict[str, dict]:
         oldest = model.objects.live().aggregate(oldest=Min("synced_at"))["oldest"]
         summary[object_type] = {
             "counts": counts,
-            "stale": counts[Freshness.STALE] + counts[Freshness.NEVER],
+            # Past the staleness threshold or never verified, whatever badge wins (a failing
+            # object that is also stale counts): the QuerySet's own stale(), one number.
+            "past_threshold": model.objects.stale(now, config).count(),
             "oldest_synced_at": oldest,
             "interval_minutes": config.interval_minutes,
             "staleness_minutes": config.staleness_minutes,

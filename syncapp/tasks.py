@@ -13,6 +13,7 @@ from .snapshots import SNAPSHOT_CRON, take_freshness_snapshot
 from .sync.recovery import close_interrupted_runs
 from .sync.retry import SyncRetryStrategy
 from .sync.runner import run_sync_job
+from .sync.sync_all import fan_out
 from .sync.tick import scheduler_tick
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,12 @@ def sync_object(context, *, object_type: str, object_id: int, trigger: str, subt
         include_excluded=include_excluded, deferred_at=deferred_at, job_id=job.id,
         attempt=job.attempts + 1, worker=context.worker_name or "",
     )
+
+
+@app.task(name="sync_all", queue="scheduler", pass_context=True, priority=CONTROL_PRIORITY)
+def sync_all_task(context, *, object_types: list[str], after_pk: int = 0) -> dict:
+    """Deferred by syncapp.sync.sync_all.request_sync_all: one chunk of forced syncs, then its own continuation."""
+    return fan_out(object_types=object_types, after_pk=after_pk, job_id=context.job.id)
 
 
 @app.task(name="parse_parts_list", queue="parser", pass_context=False, retry=ParseRetryStrategy())

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-# Stacking order, bottom first; colours match the run admin's outcome colours.
+# Stacking order, bottom first; colours match the run admin's outcome colours. A skipped job
+# writes no run (only a log line), so there is no "skipped" series.
 OUTCOME_SERIES = [
     ("success", "Success", "#43a047"),
-    ("skipped", "Skipped", "#9e9e9e"),
     ("retrying", "Failed, will retry", "#fb8c00"),
     ("failed", "Failed", "#c62828"),
 ]

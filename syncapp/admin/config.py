@@ -1,6 +1,7 @@
 """Per-type sync configuration: edited in the list and in a form, validated by the database's rules."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Case, IntegerField, Value, When
@@ -9,12 +10,18 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from ..models import ObjectSyncConfig
-from ..models.config import MAX_INTERVAL_MINUTES, MAX_STALENESS_MINUTES, TYPE_ORDER
+from ..models.config import (
+    MAX_INTERVAL_MINUTES,
+    MAX_STALENESS_MINUTES,
+    NOT_APPLICABLE,
+    SCHEDULES,
+    TYPE_ORDER,
+    ObjectType,
+)
 from ..models.tree import MODELS
 from .common import PermissionCheckedActions, plural, report
 from .display import time_column
 from .durations import MinutesField, RuleIntegerField, minutes_in_words
-from .forcing import force_objects
 
 
 MAX_SECONDS = 2_147_483_647  # PostgreSQL integer
@@ -84,6 +91,11 @@ class SyncConfigForm(forms.ModelForm):
         # Declared fields join every form made from this one; the list edits only some of them.
         for name in [name for name in self.declared_fields if name not in (self._meta.fields or ())]:
             self.fields.pop(name, None)
+        # What nothing reads for this row is shown, not editable: a posted value is ignored.
+        for name in NOT_APPLICABLE.get(self.instance.object_type, ()):
+            if name in self.fields:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "No effect for this row."
 
     def _post_clean(self):
         super()._post_clean()
@@ -111,16 +123,16 @@ class SyncConfigForm(forms.ModelForm):
 @admin.register(ObjectSyncConfig)
 class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
     list_display = [
-        "object_type", "enabled", "interval_minutes", "staleness_minutes", "priority",
+        "object_type", "schedule", "enabled", "interval_minutes", "staleness_minutes", "priority",
         "cascade", "objects_link", "updated_at_short",
     ]
     form = SyncConfigForm
     list_display_links = ["object_type"]
     list_editable = ["enabled", "interval_minutes", "staleness_minutes", "priority"]
-    readonly_fields = ["object_type", "updated_at"]
+    readonly_fields = ["object_type", "schedule", "updated_at"]
     updated_at_short = time_column("updated_at", "updated")
     fieldsets = [
-        (None, {"fields": ["object_type", "enabled"]}),
+        (None, {"fields": ["object_type", "schedule", "enabled"]}),
         ("Schedule", {
             "fields": ["interval_minutes", "staleness_minutes", "priority"],
             "description": "Every object of this type is re-verified within the interval; past the "
@@ -145,6 +157,10 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
         return False
 
 
+    @admin.display(description="what it schedules")
+    def schedule(self, config):
+        return SCHEDULES[config.object_type].format(interval=minutes_in_words(config.interval_minutes))
+
     @admin.display(description="objects")
     def objects_link(self, config):
         model = MODELS.get(config.object_type)
@@ -168,13 +184,18 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
 
     @admin.action(description="Sync all objects of the selected types now", permissions=["force_sync"])
     def sync_all_now(self, request, queryset):
+        """Queues one small job that queues the forced syncs (syncapp.sync.sync_all): the request stays quick."""
+        from ..sync.sync_all import request_sync_all
+
         self.require(request, "force_sync")
+        types = [config.object_type for config in queryset]
+        kinds = [str(MODELS[t]._meta.verbose_name_plural) for t in MODELS if t in types]
         lines = []
-        for config in queryset:
-            model = MODELS.get(config.object_type)
-            if model is None:
-                lines.append(f"{config.get_object_type_display()}: synced with its elevation, nothing to queue")
-                continue
-            tally = force_objects(model.objects.all(), subtree=False)
-            lines.append(f"{config.get_object_type_display()}: {tally.count_message()}")
+        if kinds:
+            job_id = request_sync_all(types)
+            lines.append(f"Queued job {job_id}: it queues a forced sync of every live object of {', '.join(kinds)} "
+                         f"(removed and excluded ones are skipped), at most {settings.SCHEDULER_MAX_JOBS_PER_TICK:,} "
+                         "per tick; each chunk's counts appear under Sync runs.")
+        if ObjectType.PARTS_LIST in types:
+            lines.append("Parts lists are synced with their elevations: select Elevation for those.")
         report(self, request, " ".join(lines))

@@ -95,7 +95,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
     def object_link(self, run):
         model = MODELS.get(run.object_type)
         label = f"{run.get_object_type_display()} {run.object_label or f'#{run.object_id}'}"
-        if model is None:
+        if model is None or not run.object_id:  # object id 0: a "sync all" chunk, not one object
             return label
         url = reverse(f"admin:syncapp_{model._meta.model_name}_change", args=[run.object_id])
         return format_html('<a href="{}">{}</a>', url, label)

@@ -6,14 +6,14 @@ Progress follows the root job and every forced job queued below it
 (``syncapp.management.job_progress.JobFollower``).
 """
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, F, Sum
 
 from ..management.job_progress import JobFollower
 from ..models import ApiSyncRequest, SyncRun
 from ..models.tree import MODELS
 from ..sync.force import ForceSyncRefused, force_sync
-from ..sync.jobs import queueing_lock
+from ..sync.jobs import queueing_lock, waiting_jobs
 from .errors import ApiError
 
 def status_url(request_row: ApiSyncRequest) -> str:
@@ -21,13 +21,8 @@ def status_url(request_row: ApiSyncRequest) -> str:
 
 
 def _waiting_forced_job(obj) -> int | None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM procrastinate_jobs WHERE status = 'todo' AND queueing_lock = %s",
-            [queueing_lock(obj.OBJECT_TYPE, obj.pk, "forced")],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+    lock = queueing_lock(obj.OBJECT_TYPE, obj.pk, "forced")
+    return waiting_jobs([lock]).get(lock)
 
 
 def request_sync(obj, client) -> tuple[ApiSyncRequest, bool]:

@@ -78,3 +78,28 @@ def run(options, progress):
         for name, url in _pages():
             progress(name)
             yield {"page": name, **sizes, "repeat": options["repeat"], **_measure(client, url, options["repeat"])}
+        progress("sync all elevations")
+        yield {"page": "sync_all_elevations_action", **sizes, **_sync_all(client)}
+
+
+def _sync_all(client: Client) -> dict:
+    """The config admin's "Sync all" on the elevation row: the request, then one chunk of its fan-out job."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from syncapp.models import ObjectSyncConfig
+    from syncapp.sync.sync_all import fan_out
+
+    row = ObjectSyncConfig.objects.get(object_type="elevation")
+    with CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.post("/admin/syncapp/objectsyncconfig/",
+                               {"action": "sync_all_now", "_selected_action": [row.pk]})
+        request_ms = (time.perf_counter() - started) * 1000
+    if response.status_code not in (200, 302):
+        raise RuntimeError(f"sync all answered {response.status_code}")
+    job = ProcrastinateJob.objects.get(task_name="sync_all", status="todo")
+    started = time.perf_counter()
+    counts = fan_out(**job.args, job_id=job.id)
+    chunk_ms = (time.perf_counter() - started) * 1000
+    return {"request_ms": round(request_ms, 1), "statements": len(queries),
+            "chunk_ms": round(chunk_ms, 1), "chunk_queued": counts["queued"]}

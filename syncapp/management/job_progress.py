@@ -9,7 +9,6 @@ job is finished and no unfinished one is left to adopt.
 
 from dataclasses import dataclass, field
 
-from django.db import connection
 from django.db.models import Q
 
 from ..models import SyncRun
@@ -50,17 +49,16 @@ class JobFollower:
         self.seen: set[int] = set(job_ids)  # every job id examined for adoption
         self.first_id = min(job_ids) if job_ids else None
 
-    def _adopt_children(self, cursor) -> None:
+    def _adopt_children(self) -> None:
+        from procrastinate.contrib.django.models import ProcrastinateJob
+
         if not self.subtree or self.first_id is None:
             return
-        cursor.execute(
-            "SELECT id, args->>'object_type', (args->>'object_id')::bigint FROM procrastinate_jobs "
-            "WHERE task_name = 'sync_object' AND id > %s AND NOT (id = ANY(%s)) "
-            "AND args->>'trigger' = 'forced' AND args->>'subtree' = 'true'",
-            [self.first_id, list(self.seen)],
-        )
+        new_jobs = (ProcrastinateJob.objects.filter(task_name="sync_object", id__gt=self.first_id,
+                                                    args__trigger="forced", args__subtree=True)
+                    .exclude(id__in=list(self.seen)).values_list("id", "args__object_type", "args__object_id"))
         candidates: dict[str, dict[int, int]] = {}
-        for job_id, object_type, object_id in cursor.fetchall():
+        for job_id, object_type, object_id in new_jobs:
             self.seen.add(job_id)
             candidates.setdefault(object_type, {})[object_id] = job_id
         filters = _subtree_filters(self.root)
@@ -98,10 +96,10 @@ class JobFollower:
         return reasons
 
     def poll(self) -> Progress:
-        with connection.cursor() as cursor:
-            self._adopt_children(cursor)
-            cursor.execute("SELECT id, status::text FROM procrastinate_jobs WHERE id = ANY(%s)", [list(self.job_ids)])
-            statuses = dict(cursor.fetchall())
+        from procrastinate.contrib.django.models import ProcrastinateJob
+
+        self._adopt_children()
+        statuses = dict(ProcrastinateJob.objects.filter(id__in=list(self.job_ids)).values_list("id", "status"))
         progress = Progress(total=len(self.job_ids))
         for job_id in self.job_ids:
             status = statuses.get(job_id, "succeeded")  # pruned rows are long finished

@@ -12,6 +12,27 @@ class ObjectType(models.TextChoices):
     PARTS_LIST = "parts_list", "Parts list"
 
 
+# What each row schedules, in plain words (the admin's "schedule" column).
+SCHEDULES = {
+    ObjectType.DIRECTORY: "Directories: each directory's list of subdirectories is re-read every {interval} "
+                          "(the root's own listing verifies the root)",
+    ObjectType.PROJECT: "Projects: each directory's list of projects is re-read every {interval}",
+    ObjectType.PHASE: "Phases: each project's list of phases is re-read every {interval}",
+    ObjectType.ELEVATION: "Elevations: each phase's list of elevations is re-read every {interval}",
+    ObjectType.PARTS_LIST: "Parts lists: an elevation's parts list is downloaded when LogiKal changed the "
+                           "elevation since the stored list (seen when its phase's elevations are re-read)",
+}
+
+# Settings that nothing reads for a row: the admin does not let staff edit them there.
+NOT_APPLICABLE = {
+    ObjectType.DIRECTORY: {"trust_changed_date"},
+    ObjectType.PHASE: {"trust_changed_date"},
+    ObjectType.ELEVATION: {"cascade", "trust_changed_date"},
+    # Parts lists follow their elevation (no interval of their own); parse jobs retry on a fixed policy.
+    ObjectType.PARTS_LIST: {"interval_minutes", "staleness_minutes", "max_attempts", "retry_base_seconds",
+                            "retry_max_seconds", "cascade", "trust_changed_date"},
+}
+
 # Dependency order, parents first. Index = depth in the tree.
 TYPE_ORDER = [
     ObjectType.DIRECTORY,
@@ -50,11 +71,14 @@ class ObjectSyncConfig(models.Model):
     )
     enabled = models.BooleanField(
         "enabled", default=True,
-        help_text="When off, the scheduler plans no syncs of this type; forced syncs still run.",
+        help_text="When off, the list this row names is not re-read on schedule (see the row's schedule); "
+        "forced syncs still run. A directory's subdirectories and projects are one listing: it stops only "
+        "when both the directory and the project rows are off.",
     )
     interval_minutes = models.PositiveIntegerField(
         "sync interval",
-        help_text="Every object of this type is re-verified against LogiKal at least this often.",
+        help_text="Every object of this type is re-verified against LogiKal at least this often, by re-reading "
+        "the list it is in (its parent's listing).",
     )
     staleness_minutes = models.PositiveIntegerField(
         "stale after",
@@ -79,7 +103,8 @@ class ObjectSyncConfig(models.Model):
     )
     cascade = models.BooleanField(
         "cascade to children", default=True,
-        help_text="After a sync, queue the children it found changed or due.",
+        help_text="After a sync of an object of this type (the listing of its children), queue the children it "
+        "found changed or due. Has no effect for elevations and parts lists (nothing below them is listed).",
     )
     trust_changed_date = models.BooleanField(
         "trust unchanged changedDate", default=False,

@@ -17,7 +17,7 @@ class Outcome(models.TextChoices):
     SUCCESS = "success", "Success"
     FAILED = "failed", "Failed"
     RETRYING = "retrying", "Failed, will retry"
-    SKIPPED = "skipped", "Skipped"
+    SKIPPED = "skipped", "Skipped"  # a job's return value and log line only: a skipped job writes no run
 
 
 FAILURE_OUTCOMES = (Outcome.FAILED, Outcome.RETRYING)

@@ -9,7 +9,7 @@ crash can never keep the one without the other.
 import logging
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from procrastinate import exceptions as procrastinate_exceptions
 from procrastinate import manager
@@ -125,12 +125,16 @@ def defer_jobs(jobs: list) -> tuple[list[int], list]:
         return ids, skipped
 
 
-def _waiting_locks(locks: list[str]) -> set[str]:
+def waiting_jobs(locks) -> dict[str, int]:
+    """The waiting job of each queueing lock that has one: lock -> job id (one query)."""
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    locks = list(locks)
     if not locks:
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' AND queueing_lock = ANY(%s)",
-            [locks],
-        )
-        return {row[0] for row in cursor.fetchall()}
+        return {}
+    return dict(ProcrastinateJob.objects.filter(status="todo", queueing_lock__in=locks)
+                .values_list("queueing_lock", "id"))
+
+
+def _waiting_locks(locks: list[str]) -> set[str]:
+    return set(waiting_jobs(locks))

@@ -29,7 +29,8 @@ PRIORITY = 1000  # a fan-out is quick and its chunks must not wait behind the jo
 def _job(object_types: list[str], after_pk: int, scheduled_at=None):
     from procrastinate.jobs import Job
 
-    return Job(id=None, queue=QUEUE, priority=PRIORITY, lock=TASK, task_name=TASK, scheduled_at=scheduled_at,
+    return Job(id=None, queue=QUEUE, priority=PRIORITY, lock=TASK, queueing_lock=None, task_name=TASK,
+               scheduled_at=scheduled_at,
                task_kwargs={"object_types": list(object_types), "after_pk": after_pk})
 
 
@@ -50,12 +51,14 @@ def fan_out(*, object_types: list[str], after_pk: int = 0, job_id: int | None = 
     mirrored = TYPES[object_types[0]]
     label = "path" if not mirrored.to_directory else "name"
     rows = list(mirrored.model.objects.live().filter(pk__gt=after_pk).order_by("pk")
-                .values_list("pk", label)[:chunk])
+                .values_list("pk", label)[:chunk + 1])  # one more: is there a next chunk of this type?
+    more_of_this_type = len(rows) > chunk
+    rows = rows[:chunk]
     started = timezone.now()
     with transaction.atomic():
         result = defer_sync_jobs([PlannedJob(mirrored.name, pk, text, "sync all") for pk, text in rows],
                                  trigger=Trigger.FORCED)
-        if len(rows) == chunk:
+        if more_of_this_type:
             follow = (object_types, rows[-1][0])
         else:
             follow = (object_types[1:], 0) if object_types[1:] else None

@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from syncapp.models import ObjectSyncConfig
 
@@ -63,6 +64,37 @@ def test_it_lists_every_type_parents_first_with_editable_schedule(login, editor)
     assert types == ["directory", "project", "phase", "elevation", "parts_list"]
     assert 'name="form-0-interval_minutes"' in response.text
     assert 'name="form-0-staleness_minutes"' in response.text
+
+
+def test_each_row_says_in_plain_words_what_it_schedules(login, editor):
+    response = login(editor).get(CHANGELIST)
+    assert "Phases: each project&#x27;s list of phases is re-read every 15 min" in response.text
+    assert "Parts lists: an elevation&#x27;s parts list is downloaded when LogiKal changed the elevation" in response.text
+
+
+def test_what_nothing_reads_for_a_row_is_not_editable_there(login, editor):
+    client = login(editor)
+    parts_list = ObjectSyncConfig.objects.get(object_type="parts_list")
+    before = ObjectSyncConfig.objects.values().get(pk=parts_list.pk)
+    page = client.get(change_url("parts_list")).text
+    assert page.count("No effect for this row.") == 7  # interval, staleness, 3 retry settings, cascade, trust
+    response = client.post(change_url("parts_list"), form_data(parts_list, interval_minutes=5, staleness_minutes=5,
+                                                                max_attempts=9, cascade="", priority=7))
+    assert response.status_code == 302
+    after = ObjectSyncConfig.objects.values().get(pk=parts_list.pk)
+    changed = {key for key in before if before[key] != after[key]}
+    assert changed == {"priority", "updated_at"}  # the one setting parse jobs read
+    # The list shows the parts-list row's interval, not a field to type into.
+    formset = client.get(CHANGELIST).context["cl"].formset
+    (row,) = [form for form in formset.forms if form.instance.object_type == "parts_list"]
+    assert row.fields["interval_minutes"].disabled and not row.fields["priority"].disabled
+    project_page = client.get(change_url("project")).text
+    assert "No effect for this row." not in project_page  # every project setting is read
+
+
+def test_the_seed_systems_bookmark_leads_to_the_sync_configurations(login, editor):
+    response = login(editor).get("/ui/sync-intervals")
+    assert response.status_code == 302 and response["Location"] == CHANGELIST
 
 
 def test_the_form_groups_fields_and_explains_each(login, editor):
@@ -170,21 +202,71 @@ def test_enable_and_disable_actions_report_how_many_rows_changed(login, editor):
     assert not ObjectSyncConfig.objects.filter(pk__in=pks, enabled=True).exists()
 
 
-def test_sync_all_of_a_type_queues_every_live_object_and_reports_counts(login, forcer, tree):
+def fan_out_jobs() -> list:
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    return list(ProcrastinateJob.objects.filter(task_name="sync_all", status="todo").order_by("id"))
+
+
+def run_fan_out(job):
+    """What the worker does with the queued fan-out job (the task's body, with its arguments)."""
+    from django.db import connection
+
+    from syncapp.sync.sync_all import fan_out
+
+    counts = fan_out(**job.args, job_id=job.id)
+    with connection.cursor() as cursor:  # done: out of the queue, as the worker would leave it
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = %s", [job.id])
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = %s", [job.id])
+    return counts
+
+
+def test_sync_all_of_a_type_queues_one_fan_out_job_which_queues_every_live_object(login, forcer, tree):
+    from syncapp.models import SyncRun
+
     client = login(forcer)
     pk = ObjectSyncConfig.objects.get(object_type="project").pk
     response = client.post(CHANGELIST, {"action": "sync_all_now", "_selected_action": [pk]}, follow=True)
+    (job,) = fan_out_jobs()
+    assert f"Queued job {job.id}: it queues a forced sync of every live object of projects" in response.text
+    assert queued_sync_jobs() == []  # the web request only queued the fan-out
     # Alpha, Beta, Gamma, Delta are live; none is removed or excluded.
-    assert "Project: Queued 4 sync jobs." in response.text
+    assert run_fan_out(job) == {"queued": 4, "already_queued": 0, "more": False}
     assert sorted(j[1] for j in queued_sync_jobs()) == sorted(p.pk for p in (tree.alpha, tree.beta, tree.gamma, tree.delta))
-    response = client.post(CHANGELIST, {"action": "sync_all_now", "_selected_action": [pk]}, follow=True)
-    assert "Project: Queued 0 sync jobs; 4 already queued." in response.text
+    assert {j[2] for j in queued_sync_jobs()} == {"forced"}
+    run = SyncRun.objects.get(job_id=job.id)
+    assert (run.object_type, run.object_id, run.jobs_deferred, run.outcome) == ("project", 0, 4, "success")
+    assert "4 forced syncs queued, 0 already waiting; done" in run.error
+
+    client.post(CHANGELIST, {"action": "sync_all_now", "_selected_action": [pk]}, follow=True)
+    (again,) = fan_out_jobs()
+    assert run_fan_out(again) == {"queued": 0, "already_queued": 4, "more": False}
     assert len(queued_sync_jobs()) == 4
 
 
 def test_sync_all_directories_skips_removed_and_excluded_ones(login, forcer, tree):
     client = login(forcer)
     pk = ObjectSyncConfig.objects.get(object_type="directory").pk
-    response = client.post(CHANGELIST, {"action": "sync_all_now", "_selected_action": [pk]}, follow=True)
+    client.post(CHANGELIST, {"action": "sync_all_now", "_selected_action": [pk]}, follow=True)
+    run_fan_out(fan_out_jobs()[0])
     # root, Demo, Demo/Old queued; Archive (excluded) and Gone (removed) skipped.
-    assert "Directory: Queued 3 sync jobs; 2 skipped (removed upstream or excluded)." in response.text
+    assert sorted(j[1] for j in queued_sync_jobs()) == sorted(d.pk for d in (tree.root, tree.demo, tree.old))
+
+
+def test_sync_all_goes_in_chunks_of_the_per_tick_cap_type_after_type(login, forcer, tree, settings):
+    settings.SCHEDULER_MAX_JOBS_PER_TICK = 3
+    pks = list(ObjectSyncConfig.objects.filter(object_type__in=["project", "phase", "parts_list"])
+               .values_list("pk", flat=True))
+    response = login(forcer).post(CHANGELIST, {"action": "sync_all_now", "_selected_action": pks}, follow=True)
+    assert "Parts lists are synced with their elevations" in response.text
+    chunks = []
+    while jobs := fan_out_jobs():
+        (job,) = jobs
+        if chunks:  # a continuation waits for the next tick
+            assert job.scheduled_at is not None and job.scheduled_at > timezone.now()
+        chunks.append((job.args["object_types"][0], run_fan_out(job)["queued"]))
+    # 4 projects in chunks of 3, then the 3 phases.
+    assert chunks == [("project", 3), ("project", 1), ("phase", 3)]
+    assert len(queued_sync_jobs()) == 7
+
+

@@ -4,13 +4,12 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
 from syncapp.management.command_errors import database_errors_as_command_error
 from syncapp.management.job_progress import JobFollower
 from syncapp.management.object_lookup import TYPES, NoSingleMatch, describe, find_object, full_path
 from syncapp.sync.force import ForceSyncRefused, force_sync
-from syncapp.sync.jobs import queueing_lock
+from syncapp.sync.jobs import queueing_lock, waiting_jobs
 
 POLL_SECONDS = 1.0
 
@@ -69,10 +68,7 @@ class Command(BaseCommand):
         self._follow(obj, job_ids, subtree=subtree, timeout=timeout)
 
     def _waiting_job_ids(self, planned) -> list[int]:
-        locks = [queueing_lock(p.object_type, p.object_id, "forced") for p in planned]
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM procrastinate_jobs WHERE queueing_lock = ANY(%s) AND status = 'todo'", [locks])
-            return [row[0] for row in cursor.fetchall()]
+        return list(waiting_jobs(queueing_lock(p.object_type, p.object_id, "forced") for p in planned).values())
 
     def _follow(self, obj, job_ids, *, subtree: bool, timeout: float) -> None:
         follower = JobFollower(obj, job_ids, subtree=subtree)

@@ -4,26 +4,19 @@ import json
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import connection
 from django.utils import timezone
 
 from syncapp.management.command_errors import database_errors_as_command_error
 from syncapp.models import ObjectSyncConfig
 from syncapp.stats import next_tick_at
-from syncapp.sync.jobs import queueing_lock
+from syncapp.sync.jobs import queueing_lock, waiting_jobs
 from syncapp.sync.planner import plan_due_jobs
 from syncapp.sync.tick import tick_period
 
 
 def waiting_locks(jobs) -> set[str]:
     """Queueing locks of the planned jobs that already wait in the queue (the tick would skip them)."""
-    locks = [queueing_lock(job.object_type, job.object_id, "scheduled") for job in jobs]
-    if not locks:
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT queueing_lock FROM procrastinate_jobs WHERE status = 'todo' AND queueing_lock = ANY(%s)",
-                       [locks])
-        return {row[0] for row in cursor.fetchall()}
+    return set(waiting_jobs(queueing_lock(job.object_type, job.object_id, "scheduled") for job in jobs))
 
 
 class Command(BaseCommand):
