@@ -175,10 +175,9 @@ def parse_projects(payload, endpoint: str = "GET /projects") -> list[ProjectInfo
     return [parse_project(item, f"projects[{i}]", endpoint) for i, item in enumerate(items)]
 
 
-def parse_selected_project(payload, endpoint: str = "GET /projects/selected") -> dict:
-    """The raw payload (the sync engine stores it whole), checked for the fields it relies on."""
-    parse_project(payload, "project", endpoint)
-    return payload
+def parse_selected_project(payload, endpoint: str = "GET /projects/selected") -> ProjectInfo:
+    """The project's details, parsed once; ``raw`` keeps the payload whole (the sync engine stores it)."""
+    return parse_project(payload, "project", endpoint)
 
 
 def parse_phases(payload, endpoint: str = "GET /phases") -> list[PhaseInfo]:

@@ -157,7 +157,7 @@ class Upstream:
     def list_projects(self, path: str) -> list[ProjectInfo]:
         return self._run(Place.of(path), "list_projects")
 
-    def get_project(self, path: str, project_id: str) -> dict:
+    def get_project(self, path: str, project_id: str) -> ProjectInfo:
         return self._run(Place.of(path, project_id), "get_project")
 
     def list_phases(self, path: str, project_id: str) -> list[PhaseInfo]:
@@ -245,7 +245,7 @@ class SessionHandle:
         need = self._need_list_projects(self.place)
         return parse_projects(self._get(need, "/projects"))
 
-    def get_project(self) -> dict:
+    def get_project(self) -> ProjectInfo:
         need = self._need_get_project(self.place)
         return parse_selected_project(self._get(need, "/projects/selected"))
 

@@ -5,7 +5,6 @@ from .changes import record_content_changes
 from .context import SyncResult
 from .reconcile import apply_listing
 from .tombstone import tombstone_phases
-from .upstream_dates import parse_upstream_date
 
 
 def fetch(project: Project, ctx) -> tuple:
@@ -25,9 +24,9 @@ def apply(project: Project, fetched, ctx) -> SyncResult:
         now=ctx.now, what=f"phases of {project}", tombstone=tombstone_phases,
     )
     before = (project.details, project.changed_date)
-    project.details = details if isinstance(details, dict) else {}
+    project.details = details.raw
     # The details may be newer than the directory listing that queued us.
-    changed = parse_upstream_date(project.details.get("changedDate")) or project.changed_date
+    changed = details.changed_date or project.changed_date
     if changed and (project.changed_date is None or changed > project.changed_date):
         project.changed_date = changed
     project.listed_changed_date = project.changed_date

@@ -68,7 +68,7 @@ def test_listings_come_back_typed_with_dates_and_guids(upstream, sim, dos):
     assert phases[0].id == "00000000-0000-0000-0000-000000000000"
     elevations = upstream.list_elevations("Demo Odoo", dos.id, phases[1].id)
     assert [e.name for e in elevations] == ["F1.01", "F1.02", "F1.03", "F1.04"]
-    assert upstream.get_project("Demo Odoo", dos.id)["jobNumber"] == "DOS22309"
+    assert upstream.get_project("Demo Odoo", dos.id).job_number == "DOS22309"
     subdirectories = upstream.list_directories("Demo Odoo")
     assert [(d.name, d.path) for d in subdirectories] == [("Sublevel 1 Testing", "Demo Odoo/Sublevel 1 Testing")]
 

@@ -89,7 +89,7 @@ def test_session_at_keeps_one_session_for_several_calls_and_nested_calls_reuse_i
             phases = here.list_phases()
             # The facade inside the block uses the held session: no wait on a cap of one.
             assert len(upstream.list_elevations("Demo Odoo", project.id, phases[0].id)) == 13
-    assert details["jobNumber"] == "DOS22309"
+    assert details.job_number == "DOS22309" and details.raw["jobNumber"] == "DOS22309"
     assert calls.logins == 1 and calls.by_endpoint["POST /projects/select"] == 1
 
 

@@ -96,7 +96,8 @@ def test_it_parses_projects_and_phases_with_their_ids_normalised(demo):
     assert parsed.id == project.id and parsed.job_number == "DOS22309" and parsed.is_deleted is False
     phases = parse_phases([phase_data(p) for p in sim.phases_of(project.id)])
     assert [p.name for p in phases] == ["Posities zonder levering", "Fase 1 (DEMO)"]
-    assert parse_selected_project(project_data(project))["name"] == "DOS22309"
+    details = parse_selected_project(project_data(project))
+    assert details.name == "DOS22309" and details.raw["name"] == "DOS22309"
 
 
 def test_it_names_a_missing_used_field(demo):
