@@ -63,13 +63,16 @@ def run(options, progress):
         yield {"scenario": "all_due", **sizes, **_tick()}
         _clear_jobs()
 
-        Directory.objects.update(listed_at=now)
+        # As the listings leave them: a listing verifies the children it lists (synced_at).
+        Directory.objects.update(listed_at=now, synced_at=now)
+        Project.objects.update(synced_at=now)
         progress("scenario projects_due")
         yield {"scenario": "projects_due", **sizes, **_tick()}
         _clear_jobs()
 
         Project.objects.update(listed_at=now)
-        Phase.objects.update(listed_at=now)
+        Phase.objects.update(listed_at=now, synced_at=now)
+        Elevation.objects.update(synced_at=now)
         Elevation.objects.update(changed_date=F("changed_date") + timezone.timedelta(minutes=1))
         progress("scenario elevations_changed")
         yield {"scenario": "elevations_changed", **sizes, **_tick()}

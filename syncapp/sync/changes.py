@@ -22,10 +22,17 @@ from django.db import connection
 from django.db.models import Count, IntegerField, Model, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Now
 
-from ..models import ChangeKind, Directory, Elevation, Phase, Project
+from ..models import ChangeKind, Directory, Elevation, ObjectType, Phase, Project
+from ..models.tree import TYPES, type_of
 
-# How each mirrored type reaches its project (None: not below a project).
-_PROJECT_OF = {Directory: None, Project: "pk", Phase: "project_id", Elevation: "phase__project_id"}
+
+
+def _project_lookup(model) -> str | None:
+    """How a row of `model` reaches its project (None: a directory is not below a project)."""
+    try:
+        return type_of(model).lookup_to(TYPES[ObjectType.PROJECT]) or "pk"
+    except ValueError:
+        return None
 
 
 def record_content_changes(model: type[Model], rows, *, kind: str = ChangeKind.UPDATED,
@@ -46,7 +53,7 @@ def record_changes(model: type[Model], entries: list[tuple[int, str, list]]) -> 
     ids = [pk for pk, _kind, _fields in entries]
     stamped = model.objects.filter(pk__in=ids).update(content_changed_at=Now())
     write_feed_rows(model, entries)
-    project_lookup = _PROJECT_OF[model]
+    project_lookup = _project_lookup(model)
     if project_lookup is not None:
         projects = model.objects.filter(pk__in=ids).values(project_lookup)
         recount_live_children(Project.objects.filter(pk__in=projects), tree_changed_at=Now())
