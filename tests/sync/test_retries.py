@@ -117,12 +117,18 @@ def stall(job_id: int) -> None:
     ProcrastinateJob.objects.filter(pk=job_id).update(status="doing", worker=None)
 
 
+def stalled_mid_run(project) -> int:
+    """A job whose worker died while its run was "running"."""
+    job_id = queue_job(project)
+    stall(job_id)
+    SyncRun.objects.create(object_type="project", object_id=project.pk, trigger="scheduled", job_id=job_id,
+                           started_at=timezone.now())
+    return job_id
+
+
 def test_a_stalled_job_whose_object_has_a_waiting_job_is_merged_not_retried_into_the_index():
     _, (project,) = f.fresh_tree()
-    stalled = queue_job(project)
-    stall(stalled)
-    SyncRun.objects.create(object_type="project", object_id=project.pk, trigger="scheduled", job_id=stalled,
-                           started_at=timezone.now())
+    stalled = stalled_mid_run(project)
     waiting = queue_job(project)
 
     (rescued,) = rescue_stalled_jobs(15)
@@ -135,10 +141,7 @@ def test_a_stalled_job_whose_object_has_a_waiting_job_is_merged_not_retried_into
 
 def test_a_stalled_job_alone_is_retried_in_place_and_its_run_closed():
     _, (project,) = f.fresh_tree()
-    stalled = queue_job(project)
-    stall(stalled)
-    SyncRun.objects.create(object_type="project", object_id=project.pk, trigger="scheduled", job_id=stalled,
-                           started_at=timezone.now())
+    stalled = stalled_mid_run(project)
 
     assert [r.action for r in rescue_stalled_jobs(15)] == ["retried"]
 
