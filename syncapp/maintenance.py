@@ -6,13 +6,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .changefeed import prune_changes
 from .models import SchedulerTick, SyncRun
 
 FINISHED_JOB_STATUSES = ("succeeded", "failed", "cancelled", "aborted")
 
 
 def prune_history(*, now=None) -> dict:
-    """Delete SyncRuns, ticks and finished jobs older than their retention; returns counts."""
+    """Delete SyncRuns, ticks, finished jobs and feed changes older than their retention; returns counts."""
     now = now or timezone.now()
     run_cutoff = now - timedelta(days=settings.SYNC_RUN_RETENTION_DAYS)
     job_cutoff = now - timedelta(days=settings.JOB_RETENTION_DAYS)
@@ -34,7 +35,7 @@ def prune_history(*, now=None) -> dict:
                 [list(FINISHED_JOB_STATUSES), job_cutoff],
             )
             jobs = cursor.rowcount
-    return {"sync_runs": runs, "ticks": ticks, "jobs": jobs}
+    return {"sync_runs": runs, "ticks": ticks, "jobs": jobs, "changes": prune_changes(now=now)}
 
 
 # Tables whose statistics steer hot queries: Procrastinate's job fetch (an anti-join that
