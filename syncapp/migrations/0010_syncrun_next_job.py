@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0008_api_clients_and_content_changes'),
+        ('syncapp', '0009_change_feed'),
     ]
 
     operations = [
