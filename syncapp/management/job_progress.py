@@ -48,6 +48,7 @@ class JobFollower:
         self.job_ids: set[int] = set(job_ids)
         self.seen: set[int] = set(job_ids)  # every job id examined for adoption
         self.first_id = min(job_ids) if job_ids else None
+        self.handed_on: dict[int, int] = {}  # failed attempt's job -> the job that continued it
 
     def _adopt_children(self) -> None:
         from procrastinate.contrib.django.models import ProcrastinateJob
@@ -95,9 +96,23 @@ class JobFollower:
             reasons.append(f"... and {more} more")
         return reasons
 
+    def _follow_continuations(self) -> None:
+        """A failed attempt handed on to another job (its retry, or one that already waited): follow
+        that job instead, along the whole chain."""
+        while True:
+            hand_ons = dict(SyncRun.objects.filter(job_id__in=self.job_ids, next_job_id__isnull=False)
+                            .values_list("job_id", "next_job_id"))
+            if not hand_ons:
+                return
+            self.job_ids.difference_update(hand_ons)
+            self.job_ids.update(hand_ons.values())
+            self.seen.update(hand_ons.values())
+            self.handed_on.update(hand_ons)
+
     def poll(self) -> Progress:
         from procrastinate.contrib.django.models import ProcrastinateJob
 
+        self._follow_continuations()
         self._adopt_children()
         statuses = dict(ProcrastinateJob.objects.filter(id__in=list(self.job_ids)).values_list("id", "status"))
         progress = Progress(total=len(self.job_ids))
