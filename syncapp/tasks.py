@@ -75,10 +75,24 @@ async def retry_stalled_jobs(context, timestamp: int | None = None) -> int:
     `syncapp.worker_guard.rescue_loop`, so this job stalling cannot stop the rescue)."""
     rescued = await sync_to_async(rescue_stalled_jobs)(settings.STALLED_JOB_SECONDS)
     await sync_to_async(close_interrupted_runs)()  # runs whose job is gone altogether
-    # Backstop: a stored file whose parse job was lost (e.g. a crash between store and defer).
-    await sync_to_async(defer_needed_parses)()
-    await sync_to_async(refresh_statistics)()
     return len(rescued)
+
+
+@app.periodic(cron=settings.STALLED_JOB_CHECK_CRON, periodic_id="parse_backstop", priority=CONTROL_PRIORITY)
+@app.task(name="defer_needed_parses", queue="maintenance", queueing_lock="defer_needed_parses",
+          pass_context=False, priority=CONTROL_PRIORITY)
+def defer_needed_parses_task(timestamp: int | None = None) -> int:
+    """Backstop: a parse that stalled in `parsing` (its worker died) gets a job again. A stored
+    file always has its parse job (they commit together with the elevation sync)."""
+    return defer_needed_parses()
+
+
+@app.periodic(cron=settings.STALLED_JOB_CHECK_CRON, periodic_id="statistics", priority=CONTROL_PRIORITY)
+@app.task(name="refresh_statistics", queue="maintenance", queueing_lock="refresh_statistics",
+          pass_context=False, priority=CONTROL_PRIORITY)
+def refresh_statistics_task(timestamp: int | None = None) -> list[str]:
+    """ANALYZE the hot tables that changed a lot (autovacuum may be late for a burst of jobs)."""
+    return refresh_statistics()
 
 
 @app.periodic(cron="17 3 * * *", periodic_id="prune")

@@ -124,7 +124,7 @@ class SyncConfigForm(forms.ModelForm):
 class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
     list_display = [
         "object_type", "schedule", "enabled", "interval_minutes", "staleness_minutes", "priority",
-        "cascade", "objects_link", "updated_at_short",
+        "cascade", "updated_at_short",
     ]
     form = SyncConfigForm
     list_display_links = ["object_type"]
@@ -159,16 +159,17 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
 
     @admin.display(description="what it schedules")
     def schedule(self, config):
-        return SCHEDULES[config.object_type].format(interval=minutes_in_words(config.interval_minutes))
-
-    @admin.display(description="objects")
-    def objects_link(self, config):
+        """"Phases: each project's list re-read every 15 min", the objects linked to their list."""
         model = MODELS.get(config.object_type)
         if model is None:
-            return "-"
-        opts = model._meta
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-        return format_html('<a href="{}">{}</a>', url, opts.verbose_name_plural)
+            objects = "Parts lists"
+        else:
+            opts = model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            objects = format_html('<a href="{}">{}</a>', url, str(opts.verbose_name_plural).capitalize())
+        # The wording is ours (SCHEDULES); the values are escaped.
+        return format_html(SCHEDULES[config.object_type], objects=objects,
+                           interval=minutes_in_words(config.interval_minutes))
 
     @admin.action(description="Enable selected sync configurations", permissions=["change"])
     def enable_configs(self, request, queryset):

@@ -12,15 +12,14 @@ class ObjectType(models.TextChoices):
     PARTS_LIST = "parts_list", "Parts list"
 
 
-# What each row schedules, in plain words (the admin's "schedule" column).
+# What each row schedules, in plain words (the admin's "what it schedules" column): the
+# {objects} of each parent are verified by re-reading the parent's list of them.
 SCHEDULES = {
-    ObjectType.DIRECTORY: "Directories: each directory's list of subdirectories is re-read every {interval} "
-                          "(the root's own listing verifies the root)",
-    ObjectType.PROJECT: "Projects: each directory's list of projects is re-read every {interval}",
-    ObjectType.PHASE: "Phases: each project's list of phases is re-read every {interval}",
-    ObjectType.ELEVATION: "Elevations: each phase's list of elevations is re-read every {interval}",
-    ObjectType.PARTS_LIST: "Parts lists: an elevation's parts list is downloaded when LogiKal changed the "
-                           "elevation since the stored list (seen when its phase's elevations are re-read)",
+    ObjectType.DIRECTORY: "{objects}: the list in each directory re-read every {interval}",
+    ObjectType.PROJECT: "{objects}: each directory's list re-read every {interval}",
+    ObjectType.PHASE: "{objects}: each project's list re-read every {interval}",
+    ObjectType.ELEVATION: "{objects}: each phase's list re-read every {interval}",
+    ObjectType.PARTS_LIST: "{objects}: downloaded when their elevation changed upstream",
 }
 
 # Settings that nothing reads for a row: the admin does not let staff edit them there.

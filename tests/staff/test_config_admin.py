@@ -68,8 +68,9 @@ def test_it_lists_every_type_parents_first_with_editable_schedule(login, editor)
 
 def test_each_row_says_in_plain_words_what_it_schedules(login, editor):
     response = login(editor).get(CHANGELIST)
-    assert "Phases: each project&#x27;s list of phases is re-read every 15 min" in response.text
-    assert "Parts lists: an elevation&#x27;s parts list is downloaded when LogiKal changed the elevation" in response.text
+    phases = reverse("admin:syncapp_phase_changelist")
+    assert f'<a href="{phases}">Phases</a>: each project\'s list re-read every 15 min' in response.text
+    assert "Parts lists: downloaded when their elevation changed upstream" in response.text
 
 
 def test_what_nothing_reads_for_a_row_is_not_editable_there(login, editor):
