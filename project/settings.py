@@ -208,6 +208,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "syncapp.api.throttle.client_address"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2"]
+# Every failed login kept as a row (Security > Access failures), pruned with the audit trail.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # Idle staff sessions end: the cookie and the server-side check (syncapp/security.py) agree.
 SESSION_IDLE_TIMEOUT_S = env_int("SESSION_IDLE_TIMEOUT_S", 8 * 3600, minimum=60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_S
