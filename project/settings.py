@@ -187,6 +187,8 @@ STALLED_JOB_SECONDS = env_int("STALLED_JOB_SECONDS", 60, minimum=15)
 STALLED_JOB_CHECK_CRON = env_cron("STALLED_JOB_CHECK_CRON", "* * * * *")
 SYNC_RUN_RETENTION_DAYS = env_int("SYNC_RUN_RETENTION_DAYS", 30, minimum=1)
 JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 7, minimum=1)
+# Audit entries and login records (django-axes' access logs) are pruned only after this long.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 if PRODUCTION and METRICS_TOKEN is not None and len(METRICS_TOKEN) < 16:
     raise ConfigError("METRICS_TOKEN: use at least 16 random characters when DEBUG is false")

@@ -1,6 +1,7 @@
 """The mirror of the LogiKal project centre, its sync configuration and its records."""
 
 from .api import ApiAuthFailure, ApiClient, ApiRequestCount, ApiScope, ApiSyncRequest, ApiToken
+from .audit import AuditAction, AuditEntry
 from .config import ObjectSyncConfig, ObjectType
 from .mirror import Directory, Elevation, Phase, Project
 from .partslist import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
@@ -15,6 +16,8 @@ __all__ = [
     "ApiScope",
     "ApiSyncRequest",
     "ApiToken",
+    "AuditAction",
+    "AuditEntry",
     "Directory",
     "Elevation",
     "FreshnessSnapshot",
