@@ -2,6 +2,10 @@
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
+
+from syncapp.models import Project, SyncRun
+from syncapp.simulator import hostile
 
 from ..staff.conftest import make_tree
 from ..staff.test_browser import CHROMIUM, browser_page  # noqa: F401 - the fixture, shared
@@ -13,6 +17,18 @@ pytestmark = [
 ]
 
 PASSWORD = "a-long-test-password"
+IMG = '<img src=x onerror=alert("project")>'
+SCRIPT = '</script><script>alert("xss")</script>'
+
+
+def make_hostile(tree) -> None:
+    """Upstream text that tries to run script: a project name, and a failed sync on the dashboard."""
+    Project.objects.filter(pk=tree.alpha.pk).update(name=IMG)
+    Project.objects.filter(pk=tree.gamma.pk).update(name=SCRIPT, last_error=hostile.LONG_TEXT[:2000])
+    now = timezone.now()
+    SyncRun.objects.create(object_type="project", object_id=tree.gamma.pk, object_label=SCRIPT + " " + hostile.text(3),
+                           trigger="scheduled", outcome="failed", started_at=now, finished_at=now,
+                           error=SCRIPT + hostile.text(1), error_summary=hostile.text(2))
 
 
 def watch_console(page) -> list[str]:
@@ -36,9 +52,12 @@ def test_admin_and_refreshing_dashboard_report_no_policy_violation(transactional
     from playwright.sync_api import expect
 
     tree = make_tree()
+    make_hostile(tree)
     User.objects.create_superuser("staff", password=PASSWORD)
     page = browser_page
     problems = watch_console(page)
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     page.goto(f"{live_server.url}/admin/login/")
     page.fill("#id_username", "staff")
     page.fill("#id_password", PASSWORD)
@@ -54,6 +73,14 @@ def test_admin_and_refreshing_dashboard_report_no_policy_violation(transactional
         assert "script-src 'self'" in response.headers["content-security-policy"]
     expect(page.locator("#swagger-ui .info")).to_be_visible()  # the API docs ran their script
 
+    # Hostile names are text on the page, not elements: no injected image, script or alert.
+    page.goto(f"{base}/admin/syncapp/project/")
+    expect(page.locator("#result_list")).to_contain_text(IMG)
+    expect(page.locator("#result_list")).to_contain_text(SCRIPT)
+    assert page.locator('img[src="x"]').count() == 0
+    page.goto(f"{base}/admin/syncapp/project/{tree.gamma.pk}/change/")
+    expect(page.locator("#content")).to_contain_text(SCRIPT)
+
     # The admin's own JavaScript works: the collapsed fieldset opens, the action bar counts.
     page.goto(f"{base}/admin/syncapp/directory/")
     page.locator('input[name="_selected_action"]').first.check()
@@ -67,5 +94,8 @@ def test_admin_and_refreshing_dashboard_report_no_policy_violation(transactional
     page.wait_for_timeout(300)  # the fragment is put in place
     expect(page.locator("#sync-dashboard svg")).to_have_count(1)
     expect(page.locator("#sync-refresh-note .bad")).to_have_count(0)
+    expect(page.locator("#sync-dashboard")).to_contain_text(SCRIPT)  # the problem row, after the refresh
+    assert page.locator('#sync-dashboard script, #sync-dashboard img[src="x"]').count() == 0
+    assert dialogs == []
     assert problems == []
     assert not [line for line in problems if "Content Security Policy" in line]
