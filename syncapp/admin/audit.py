@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from ..models import AuditEntry
 from .display import time_column
+from .runs import ReadOnlyAdmin
 
 
 class AuditHistory:
@@ -44,26 +45,17 @@ def _short(value) -> str:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Read-only for everyone, superusers included (no add, change or delete): the trail is evidence."""
+
     list_display = ["at_short", "actor", "source", "action", "object_link", "change_list", "address"]
     list_filter = ["action", "source", "actor", "object_type"]
     search_fields = ["object_repr", "object_id", "actor"]
     date_hierarchy = "at"
     list_per_page = 100
-    show_facets = admin.ShowFacets.NEVER
     fields = ["at", "actor", "user", "source", "address", "action", "object_type", "object_id", "object_link",
               "change_list", "details"]
     at_short = time_column("at", "when")
-
-    # Read-only for everyone, superusers included: the trail is evidence.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
