@@ -58,6 +58,15 @@ class ApiClientAdmin(AuditHistory, admin.ModelAdmin):
         obj.pk, obj.key_prefix = issued.client.pk, issued.client.key_prefix
         request._issued_api_key = issued.key  # for response_add only: never stored, never logged
 
+    def delete_model(self, request, obj):
+        audit.record(request, audit.AuditAction.API_CLIENT_DELETE, obj, changes={"scopes": [obj.scopes, None]})
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        clients = list(queryset)
+        audit.record_many(request, audit.AuditAction.API_CLIENT_DELETE, clients)
+        super().delete_queryset(request, queryset)
+
     def response_add(self, request, obj, post_url_continue=None):
         key = getattr(request, "_issued_api_key", None)
         if key is None:

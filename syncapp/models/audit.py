@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     API_CLIENT_CHANGE = "api_client_change", "changed an API client"
     API_CLIENT_ROTATE = "api_client_rotate", "gave an API client a new key"
     API_CLIENT_REVOKE = "api_client_revoke", "revoked an API client"
+    API_CLIENT_DELETE = "api_client_delete", "deleted an API client"
     WEBHOOK_CREATE = "webhook_create", "created a webhook endpoint"
     WEBHOOK_CHANGE = "webhook_change", "changed a webhook endpoint"
     WEBHOOK_DELETE = "webhook_delete", "deleted a webhook endpoint"

@@ -128,6 +128,10 @@ def test_api_clients_created_changed_rotated_and_revoked_in_the_admin(boss):
     ]
     stored = json.dumps([(e.changes, e.details) for e in trail])
     assert ApiClient.objects.get().key_hash not in stored  # never a key or its digest
+    boss.post(reverse("admin:syncapp_apiclient_delete", args=[client.pk]), {"post": "yes"})
+    assert not ApiClient.objects.exists()
+    deleted = only_entry(action="api_client_delete")
+    assert (deleted.object_repr, deleted.changes) == ("erp", {"scopes": [["read", "sync"], None]})
 
 
 def test_commands_record_the_system_user_and_the_command(tree, capsys):
