@@ -6,13 +6,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .changefeed import prune_changes
 from .models import AuditEntry, SchedulerTick, SyncRun
 
 FINISHED_JOB_STATUSES = ("succeeded", "failed", "cancelled", "aborted")
 
 
 def prune_history(*, now=None) -> dict:
-    """Delete SyncRuns, ticks, finished jobs, audit entries and login records past their retention; returns counts."""
+    """Delete SyncRuns, ticks, finished jobs, feed changes, audit entries and login records past their retention."""
     from axes.models import AccessFailureLog, AccessLog
 
     now = now or timezone.now()
@@ -41,7 +42,8 @@ def prune_history(*, now=None) -> dict:
                 [list(FINISHED_JOB_STATUSES), job_cutoff],
             )
             jobs = cursor.rowcount
-    return {"sync_runs": runs, "ticks": ticks, "jobs": jobs, "audit_entries": audit, "login_records": logins}
+    return {"sync_runs": runs, "ticks": ticks, "jobs": jobs, "changes": prune_changes(now=now),
+            "audit_entries": audit, "login_records": logins}
 
 
 # Tables whose statistics steer hot queries: Procrastinate's job fetch (an anti-join that

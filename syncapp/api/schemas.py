@@ -171,6 +171,23 @@ class DirectoryTree(Schema):
     count: int
 
 
+class Change(Schema):
+    cursor: str
+    at: datetime
+    kind: Literal["created", "updated", "removed", "restored", "parts_list_parsed"]
+    object_type: Literal["directory", "project", "phase", "elevation"]
+    id: str
+    project: UUID | None
+    fields: list[str]
+
+
+class ChangePage(Schema):
+    changes: list[Change]
+    count: int
+    next_cursor: str
+    has_more: bool
+
+
 class JobCounts(Schema):
     total: int
     succeeded: int

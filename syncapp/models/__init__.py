@@ -2,6 +2,7 @@
 
 from .api import ApiAuthFailure, ApiClient, ApiRequestCount, ApiScope, ApiSyncRequest, ApiToken
 from .audit import AuditAction, AuditEntry
+from .changes import Change, ChangeFeedHorizon, ChangeKind
 from .config import ObjectSyncConfig, ObjectType
 from .mirror import Directory, Elevation, Phase, Project
 from .partslist import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
@@ -18,6 +19,9 @@ __all__ = [
     "ApiToken",
     "AuditAction",
     "AuditEntry",
+    "Change",
+    "ChangeFeedHorizon",
+    "ChangeKind",
     "Directory",
     "Elevation",
     "FreshnessSnapshot",

@@ -30,7 +30,7 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.utils import timezone
 
-from syncapp.models import Elevation, PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
+from syncapp.models import ChangeKind, Elevation, PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
 from syncapp.models.partslist import ParseStatus
 
 from syncapp.sync.changes import record_content_changes
@@ -163,7 +163,7 @@ def _finish_parsed(claim: Claim, parsed: ParsedPartsList) -> str:
         parts_list.parse_warnings = "\n".join(parsed.warnings)
         parts_list.parsed_sha256, parts_list.parsed_at = claim.sha256, timezone.now()
         parts_list.save()
-        record_content_changes(Elevation, [claim.elevation_id])
+        record_content_changes(Elevation, [claim.elevation_id], kind=ChangeKind.PARTS_LIST_PARSED)
         if previous_sha and previous_sha != claim.sha256:
             old_name = stored_name(claim.elevation_id, previous_sha)
             transaction.on_commit(lambda: delete_stored_file(old_name))
@@ -183,7 +183,7 @@ def _finish_invalid(claim: Claim, message: str) -> str:
         # Only the status and the reason change: the rows of the last good file stay.
         parts_list.parse_status, parts_list.parse_error = ParseStatus.INVALID, message
         parts_list.save(update_fields=["parse_status", "parse_error"])
-        record_content_changes(Elevation, [claim.elevation_id])
+        record_content_changes(Elevation, [claim.elevation_id], fields=["parts_list"])
     logger.warning("Parts list %s (elevation %s) is invalid: %s", claim.parts_list_id, claim.elevation_id, message)
     return ParseStatus.INVALID
 

@@ -12,26 +12,40 @@ network calls happen before the transaction opens, so the job's clock can be min
 older than the commit. A stamp is therefore never older than its transaction's start,
 which is what makes the API's ``next_changed_since`` watermark safe
 (``syncapp.api.watermark``).
+
+It also writes the change feed's rows (``syncapp.models.changes``): what kind of change,
+which fields, on which object. Same transaction again, so a change and its feed row
+commit together or not at all.
 """
 
+from django.db import connection
 from django.db.models import Count, IntegerField, Model, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Now
 
-from ..models import Directory, Elevation, Phase, Project
+from ..models import ChangeKind, Directory, Elevation, Phase, Project
 
 # How each mirrored type reaches its project (None: not below a project).
 _PROJECT_OF = {Directory: None, Project: "pk", Phase: "project_id", Elevation: "phase__project_id"}
 
 
-def record_content_changes(model: type[Model], rows) -> int:
+def record_content_changes(model: type[Model], rows, *, kind: str = ChangeKind.UPDATED,
+                           fields=()) -> int:
     """Stamp `rows` (model instances, primary keys or a queryset of `model`) as changed now.
 
-    Returns how many rows were stamped. Two statements at most, whatever the number of rows.
+    `kind` is what happened to all of them, `fields` the names of the fields that changed
+    (updates). Returns how many rows were stamped. Four statements at most, whatever the
+    number of rows.
     """
-    ids = _ids(rows)
-    if not ids:
+    return record_changes(model, [(pk, kind, fields) for pk in _ids(rows)])
+
+
+def record_changes(model: type[Model], entries: list[tuple[int, str, list]]) -> int:
+    """Like `record_content_changes`, with a kind and field names per row: (pk, kind, fields)."""
+    if not entries:
         return 0
+    ids = [pk for pk, _kind, _fields in entries]
     stamped = model.objects.filter(pk__in=ids).update(content_changed_at=Now())
+    write_feed_rows(model, entries)
     project_lookup = _PROJECT_OF[model]
     if project_lookup is not None:
         projects = model.objects.filter(pk__in=ids).values(project_lookup)
@@ -61,3 +75,35 @@ def _ids(rows) -> list[int]:
     if hasattr(rows, "values_list"):
         return list(rows.values_list("pk", flat=True))
     return [row if isinstance(row, int) else row.pk for row in rows]
+
+
+# Per mirrored type: its feed name, its key, its project's GUID and its directory (joins from the row `o`).
+_FEED_SOURCE = {
+    Directory: ("directory", "o.path", "NULL::uuid", "o.id", "syncapp_directory o"),
+    Project: ("project", "o.guid::text", "o.guid", "o.directory_id", "syncapp_project o"),
+    Phase: ("phase", "o.guid::text", "p.guid", "p.directory_id",
+            "syncapp_phase o JOIN syncapp_project p ON p.id = o.project_id"),
+    Elevation: ("elevation", "o.guid::text", "p.guid", "p.directory_id",
+                "syncapp_elevation o JOIN syncapp_phase ph ON ph.id = o.phase_id "
+                "JOIN syncapp_project p ON p.id = ph.project_id"),
+}
+
+
+def write_feed_rows(model: type[Model], entries) -> None:
+    """One INSERT .. SELECT for all `entries`; the object's key, project and directory come from its row."""
+    object_type, key, project_guid, directory, source = _FEED_SOURCE[model]
+    ids, kinds, fields = [], [], []
+    for pk, kind, names in entries:
+        ids.append(pk)
+        kinds.append(str(kind))
+        # Field names are identifiers (no commas), so a flat text array carries them per row.
+        fields.append(",".join(sorted(names)) if kind in (ChangeKind.UPDATED, ChangeKind.RESTORED) else "")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO syncapp_change (kind, object_type, object_pk, object_key, project_guid, directory_id, fields) "
+            f"SELECT e.kind, %s, o.id, {key}, {project_guid}, {directory}, "
+            f"CASE WHEN e.fields = '' THEN '{{}}'::varchar[] ELSE string_to_array(e.fields, ',')::varchar[] END "
+            f"FROM unnest(%s::bigint[], %s::text[], %s::text[]) WITH ORDINALITY AS e(pk, kind, fields, n) "
+            f"JOIN {source} ON o.id = e.pk ORDER BY e.n",
+            [object_type, ids, kinds, fields],
+        )

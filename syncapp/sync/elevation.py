@@ -74,7 +74,7 @@ def _record(elevation, thumbnail_name, stored, ctx, result) -> None:
             )
             if old and old != thumbnail_name:
                 transaction.on_commit(lambda: default_storage.delete(old))
-            record_content_changes(Elevation, [elevation])
+            record_content_changes(Elevation, [elevation], fields=["thumbnail"])
         if stored is not None and stored.needs_parse:
             priority = ctx.configs["parts_list"].priority
             result.jobs_deferred += len(defer_parse_jobs([stored.parts_list.pk], priority=priority))

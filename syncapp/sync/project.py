@@ -35,8 +35,9 @@ def sync_project(project: Project, ctx) -> SyncResult:
         project.listed_changed_date = project.changed_date
         project.listed_at = ctx.now
         project.save(update_fields=["details", "changed_date", "listed_changed_date", "listed_at"])
-        if (project.details, project.changed_date) != before:
-            record_content_changes(Project, [project])
+        changed_fields = [name for name, old in zip(("details", "changed_date"), before) if getattr(project, name) != old]
+        if changed_fields:
+            record_content_changes(Project, [project], fields=changed_fields)
         # A moved changedDate means something below changed: re-list every phase now rather
         # than when their interval comes round (phases carry no date of their own).
         changed_below = previous is not None and project.changed_date is not None and project.changed_date > previous

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Model
 
-from .changes import record_content_changes
+from ..models import ChangeKind
+from .changes import record_changes
 
 # A listing that loses more than this share of at least this many children is suspect.
 SUSPICIOUS_DROP_SHARE = 0.5
@@ -64,6 +65,7 @@ def apply_listing(
     """
     outcome = ListingOutcome()
     to_create, to_update, update_fields = [], [], {"synced_at", "removed_at", "missing_since"}
+    feed = []  # (row, kind, changed fields) for the change feed; created rows get their pk below
     for key, values in listed.items():
         row = existing.get(key)
         if row is None:
@@ -77,13 +79,16 @@ def apply_listing(
         resurrected = row.removed_at is not None
         row.synced_at, row.removed_at, row.missing_since = now, None, None
         (outcome.updated if changed or resurrected else outcome.unchanged).append(row)
+        if changed or resurrected:
+            feed.append((row, ChangeKind.RESTORED if resurrected else ChangeKind.UPDATED, changed))
         to_update.append(row)
     if to_create:
         model.objects.bulk_create(to_create)
         outcome.created.extend(to_create)
     if to_update:
         model.objects.bulk_update(to_update, sorted(update_fields), batch_size=1000)
-    record_content_changes(model, outcome.created + outcome.updated)
+    feed = [(row, ChangeKind.CREATED, ()) for row in to_create] + feed
+    record_changes(model, [(row.pk, kind, names) for row, kind, names in feed])
 
     live = [row for row in existing.values() if row.removed_at is None]
     missing = [row for key, row in existing.items() if key not in listed and row.removed_at is None]

@@ -1,6 +1,6 @@
 """Tombstones: an object gone upstream and everything below it get ``removed_at``; no row is deleted."""
 
-from ..models import Directory, Elevation, Phase, Project
+from ..models import ChangeKind, Directory, Elevation, Phase, Project
 from .changes import record_content_changes
 
 
@@ -34,7 +34,7 @@ def _remove(queryset, now) -> None:
     ids = list(queryset.filter(removed_at__isnull=True).values_list("pk", flat=True))
     if ids:
         queryset.model.objects.filter(pk__in=ids).update(removed_at=now)
-        record_content_changes(queryset.model, ids)
+        record_content_changes(queryset.model, ids, kind=ChangeKind.REMOVED)
 
 
 def _ids(rows) -> list[int]:

@@ -101,6 +101,7 @@ GUID = r"[0-9a-f-]{36}"
 SHAPES = [
     (rf"/api/v2/projects", v2.ProjectPage), (rf"/api/v2/projects/{GUID}", v2.ProjectDetail),
     (rf"/api/v2/elevations/{GUID}", v2.ElevationDetail), (r"/api/v2/directories", v2.DirectoryTree),
+    (r"/api/v2/changes", v2.ChangePage),
     (rf"/api/v2/sync-requests/{GUID}|/api/v2/.*/sync", v2.SyncRequest),
     (r"/api/v1/odoo/projects", v1.ProjectList), (r"/api/v1/odoo/projects/[^/]+", v1.Project),
     (r"/api/v1/odoo/projects/[^/]+/complete", v1.ProjectComplete), (r"/api/v1/odoo/projects/[^/]+/phases", list[v1.Phase]),

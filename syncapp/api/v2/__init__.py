@@ -7,7 +7,7 @@ INSTALLED_APPS), so it loads nothing from a CDN; the online validator badge is o
 from ninja import NinjaAPI, Swagger
 
 from ..errors import install_error_handlers
-from . import directories, elevations, projects, sync
+from . import changes, directories, elevations, projects, sync
 
 DESCRIPTION = """Read the LogiKal mirror and ask for forced syncs.
 
@@ -22,5 +22,5 @@ api = NinjaAPI(
     docs=Swagger(settings={"validatorUrl": None, "persistAuthorization": False}),
 )
 install_error_handlers(api, validation_status=400)
-for module in (projects, elevations, directories, sync):
+for module in (projects, elevations, directories, changes, sync):
     api.add_router("", module.router)

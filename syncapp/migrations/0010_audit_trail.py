@@ -32,7 +32,7 @@ DROP FUNCTION IF EXISTS syncapp_audit_append_only();
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0008_api_clients_and_content_changes'),
+        ('syncapp', '0009_change_feed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
