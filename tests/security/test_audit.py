@@ -244,3 +244,16 @@ def test_a_hostile_name_stays_one_log_line_in_both_formats(tree, caplog):
     text = TextFormatter("%(levelname)s %(message)s").format(record)
     assert len(text.splitlines()) == 1 and "\\n" in text and "Demo" in text
     assert len(JsonFormatter().format(record).splitlines()) == 1
+
+
+def test_cancelling_a_job_in_the_admin_records_its_status_change(boss):
+    from syncapp.tasks import prune_history_task
+
+    job_id = prune_history_task.defer()
+    response = boss.post(reverse("admin:procrastinate_procrastinatejob_changelist"),
+                         {"action": "cancel", "_selected_action": [job_id]})
+    assert response.status_code == 302
+    entry = only_entry()
+    assert (entry.action, entry.object_type, entry.object_id) == ("job_cancel", "procrastinate.procrastinatejob",
+                                                                  str(job_id))
+    assert entry.changes == {"status": ["todo", "cancelled"]} and entry.details["task"] == "prune_history"
