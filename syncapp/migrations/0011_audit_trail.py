@@ -32,7 +32,7 @@ DROP FUNCTION IF EXISTS syncapp_audit_append_only();
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0009_change_feed'),
+        ('syncapp', '0010_syncrun_next_job'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
