@@ -19,12 +19,18 @@ from ..models.config import (
     ObjectType,
 )
 from ..models.tree import MODELS
+from .. import audit
+from .audit import AuditHistory
 from .common import PermissionCheckedActions, plural, report
 from .display import time_column
 from .durations import MinutesField, RuleIntegerField, minutes_in_words
 
 
 MAX_SECONDS = 2_147_483_647  # PostgreSQL integer
+# What staff can edit (every field but the type and the stamp, fields added later included);
+# each change is audited with its old and new value.
+AUDITED_FIELDS = tuple(field.attname for field in ObjectSyncConfig._meta.concrete_fields
+                       if field.name not in ("id", "object_type", "updated_at"))
 
 # Each rule in the staff's units; the same rules the database enforces (ObjectSyncConfig's constraints).
 RULES = {
@@ -121,7 +127,7 @@ class SyncConfigForm(forms.ModelForm):
 
 
 @admin.register(ObjectSyncConfig)
-class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
+class ObjectSyncConfigAdmin(AuditHistory, PermissionCheckedActions, admin.ModelAdmin):
     list_display = [
         "object_type", "schedule", "enabled", "interval_minutes", "staleness_minutes", "priority",
         "cascade", "updated_at_short",
@@ -156,6 +162,20 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        """Save, and audit every field that changed (old -> new), in the form as in the list."""
+        before = ObjectSyncConfig.objects.filter(pk=obj.pk).values(*AUDITED_FIELDS).first() or {}
+        super().save_model(request, obj, form, change)
+        changes = audit.changed_fields(before, {name: getattr(obj, name) for name in AUDITED_FIELDS})
+        if changes:
+            audit.record(request, audit.AuditAction.CONFIG_CHANGE, obj, changes=changes)
+
+    def _set_enabled(self, request, queryset, enabled: bool) -> int:
+        changing = list(queryset.filter(enabled=not enabled))
+        n = queryset.filter(pk__in=[config.pk for config in changing]).update(
+            enabled=enabled, updated_at=timezone.now())
+        audit.record_many(request, audit.AuditAction.CONFIG_CHANGE, changing, changes={"enabled": [not enabled, enabled]})
+        return n
 
     @admin.display(description="what it schedules")
     def schedule(self, config):
@@ -174,13 +194,13 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
     @admin.action(description="Enable selected sync configurations", permissions=["change"])
     def enable_configs(self, request, queryset):
         self.require(request, "change")
-        n = queryset.filter(enabled=False).update(enabled=True, updated_at=timezone.now())
+        n = self._set_enabled(request, queryset, True)
         report(self, request, f"Enabled {plural(n, 'configuration')}.")
 
     @admin.action(description="Disable selected sync configurations", permissions=["change"])
     def disable_configs(self, request, queryset):
         self.require(request, "change")
-        n = queryset.filter(enabled=True).update(enabled=False, updated_at=timezone.now())
+        n = self._set_enabled(request, queryset, False)
         report(self, request, f"Disabled {plural(n, 'configuration')}.")
 
     @admin.action(description="Sync all objects of the selected types now", permissions=["force_sync"])
@@ -194,6 +214,9 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
         lines = []
         if kinds:
             job_id = request_sync_all(types)
+            for config in queryset:
+                if config.object_type in MODELS:
+                    audit.record(request, audit.AuditAction.FORCE_SYNC_TYPE, config, details={"fan_out_job": job_id})
             lines.append(f"Queued job {job_id}: it queues a forced sync of every live object of {', '.join(kinds)} "
                          f"(removed and excluded ones are skipped), at most {settings.SCHEDULER_MAX_JOBS_PER_TICK:,} "
                          "per tick; each chunk's counts appear under Sync runs.")
