@@ -65,6 +65,9 @@ class Session:
         self.logins = 0
         self.last_used = time.monotonic()
         self.lost = False  # its lease slot was taken over: log out at the next chance
+        # A login or logout whose outcome is unknown (a timeout, a 5xx): the server may hold a session
+        # we have no token for. Its slot is then kept until the lease ends, never handed on earlier.
+        self.uncertain = False
 
     def __repr__(self) -> str:
         where = self.cursor.describe() if self.cursor is not None else "unknown"
@@ -77,9 +80,17 @@ class Session:
 
     # -- login and logout --------------------------------------------------------------------------
     def login(self) -> None:
-        data = self.transport.request("POST", "/auth", json=self._credentials.login_body(),
-                                      retry_read_timeouts=False)
-        self._token = parse_login(data)
+        if self.uncertain:
+            # A session this one may have left on the server still counts against the cap there.
+            raise errors.SessionUncertain("a LogiKal session of this slot may still be open upstream; "
+                                          "its slot is kept until its lease ends")
+        try:
+            data = self.transport.request("POST", "/auth", json=self._credentials.login_body(),
+                                          retry_read_timeouts=False)
+            self._token = parse_login(data)
+        except errors.UpstreamError as exc:
+            self.uncertain = _may_have_left_a_session(exc)
+            raise
         self.cursor = Place()
         self.logins += 1
         logger.info("LogiKal session #%s logged in (slot %s, login %d)", self.number, self.slot, self.logins)
@@ -94,7 +105,9 @@ class Session:
             self.transport.request("DELETE", "/auth", token=token, expect_data=False, retries=0)
             logger.info("LogiKal session #%s logged out (slot %s)", self.number, self.slot)
         except errors.UpstreamError as exc:
-            logger.info("LogiKal session #%s: logout failed (%s); the server will expire it", self.number, exc)
+            self.uncertain = _may_have_left_a_session(exc)
+            logger.info("LogiKal session #%s: logout failed (%s); the server will expire it%s", self.number, exc,
+                        " (its slot stays taken until then)" if self.uncertain else "")
 
     def forget_token(self) -> None:
         """After a 401: the server no longer knows the token, so there is nothing to log out."""
@@ -112,6 +125,8 @@ class Session:
         self._with_relogin(lambda: self._navigate(target))
 
     def _with_relogin(self, action):
+        if self.lost:
+            raise errors.SessionUncertain("this LogiKal session's slot was lost; it may not make calls any more")
         try:
             return action()
         except errors.SessionExpired as exc:
@@ -190,6 +205,12 @@ class Session:
             self.moves.learn(step.move, True)
             logger.info("LogiKal accepts selecting a %s from a %s", step.move[1], step.move[2])
         self.cursor = _after(self.cursor, step)
+
+
+def _may_have_left_a_session(exc: errors.UpstreamError) -> bool:
+    """After a failed login or logout: could the server still hold a session? Only a definite
+    refusal (401: no such session, 403/400: not logged in) says it cannot."""
+    return not isinstance(exc, (errors.SessionExpired, errors.LoginRefused, errors.PermanentUpstreamError))
 
 
 def _after(cursor: Place, step: Step) -> Place:
