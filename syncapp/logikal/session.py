@@ -89,7 +89,10 @@ class Session:
                                           retry_read_timeouts=False)
             self._token = parse_login(data)
         except errors.UpstreamError as exc:
-            self.uncertain = _may_have_left_a_session(exc)
+            # The server may have opened a session if the request reached it and no answer came back
+            # (a read timeout, a cut connection) or a 200 came back unreadable; an error answer or a
+            # connection never made means no session.
+            self.uncertain = bool(getattr(exc, "maybe_processed", False)) or isinstance(exc, errors.MalformedResponse)
             raise
         self.cursor = Place()
         self.logins += 1
@@ -101,8 +104,9 @@ class Session:
         if token is None:
             return
         try:
-            # No retries: a logout that fails is left to the server's own expiry.
-            self.transport.request("DELETE", "/auth", token=token, expect_data=False, retries=0)
+            # Retried like a read (a repeated DELETE of an ended session answers 401): a logout that
+            # still fails leaves a session the server holds until its own expiry, and its slot taken.
+            self.transport.request("DELETE", "/auth", token=token, expect_data=False)
             logger.info("LogiKal session #%s logged out (slot %s)", self.number, self.slot)
         except errors.UpstreamError as exc:
             self.uncertain = _may_have_left_a_session(exc)
@@ -208,8 +212,8 @@ class Session:
 
 
 def _may_have_left_a_session(exc: errors.UpstreamError) -> bool:
-    """After a failed login or logout: could the server still hold a session? Only a definite
-    refusal (401: no such session, 403/400: not logged in) says it cannot."""
+    """After a failed logout: could the server still hold the session? Only a definite answer
+    (401: no such session; 403/400/404: refused for good) says it cannot."""
     return not isinstance(exc, (errors.SessionExpired, errors.LoginRefused, errors.PermanentUpstreamError))
 
 
