@@ -7,19 +7,26 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .changefeed import prune_changes
-from .models import SchedulerTick, SyncRun
+from .models import AuditEntry, SchedulerTick, SyncRun
 
 FINISHED_JOB_STATUSES = ("succeeded", "failed", "cancelled", "aborted")
 
 
 def prune_history(*, now=None) -> dict:
-    """Delete SyncRuns, ticks, finished jobs and feed changes older than their retention; returns counts."""
+    """Delete SyncRuns, ticks, finished jobs, feed changes, audit entries and login records past their retention."""
+    from axes.models import AccessFailureLog, AccessLog
+
     now = now or timezone.now()
     run_cutoff = now - timedelta(days=settings.SYNC_RUN_RETENTION_DAYS)
     job_cutoff = now - timedelta(days=settings.JOB_RETENTION_DAYS)
+    audit_cutoff = now - timedelta(days=settings.AUDIT_RETENTION_DAYS)
     with transaction.atomic():
         runs, _ = SyncRun.objects.filter(started_at__lt=run_cutoff).delete()
         ticks, _ = SchedulerTick.objects.filter(ticked_at__lt=run_cutoff).delete()
+        audit, _ = AuditEntry.objects.filter(at__lt=audit_cutoff).delete()
+        # Successful and failed logins are part of who did what: kept as long as the trail.
+        logins = (AccessLog.objects.filter(attempt_time__lt=audit_cutoff).delete()[0]
+                  + AccessFailureLog.objects.filter(attempt_time__lt=audit_cutoff).delete()[0])
         # Procrastinate's own tables are not written through the ORM; its events
         # cascade with the job. A job's last event time is its finish time.
         with connection.cursor() as cursor:
@@ -35,7 +42,8 @@ def prune_history(*, now=None) -> dict:
                 [list(FINISHED_JOB_STATUSES), job_cutoff],
             )
             jobs = cursor.rowcount
-    return {"sync_runs": runs, "ticks": ticks, "jobs": jobs, "changes": prune_changes(now=now)}
+    return {"sync_runs": runs, "ticks": ticks, "jobs": jobs, "changes": prune_changes(now=now),
+            "audit_entries": audit, "login_records": logins}
 
 
 # Tables whose statistics steer hot queries: Procrastinate's job fetch (an anti-join that
