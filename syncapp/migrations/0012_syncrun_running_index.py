@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0010_syncrun_next_job'),
+        ('syncapp', '0011_audit_trail'),
     ]
 
     operations = [
