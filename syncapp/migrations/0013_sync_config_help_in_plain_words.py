@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0011_audit_trail'),
+        ('syncapp', '0012_syncrun_running_index'),
     ]
 
     operations = [
