@@ -179,6 +179,14 @@ if PRODUCTION and METRICS_TOKEN is not None and len(METRICS_TOKEN) < 16:
 
 PROCRASTINATE_WORKER_DEFAULTS = None
 
+# --- Webhooks (README, "Webhooks") --------------------------------------------
+WEBHOOK_TIMEOUT_S = env_float("WEBHOOK_TIMEOUT_S", 10.0, minimum=0.5)
+WEBHOOK_RETRY_BASE_S = env_float("WEBHOOK_RETRY_BASE_S", 10.0, minimum=0.1)
+WEBHOOK_RETRY_MAX_S = env_float("WEBHOOK_RETRY_MAX_S", 3600.0, minimum=1.0)
+WEBHOOK_PAUSE_AFTER_FAILURES = env_int("WEBHOOK_PAUSE_AFTER_FAILURES", 10, minimum=1)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_SECRET_OVERLAP_HOURS = env_float("WEBHOOK_SECRET_OVERLAP_HOURS", 24.0, minimum=0.0)
+
 # --- API (/api/v2, /api/v1) ----------------------------------------------------
 # Failed authentications from one address before it is refused, and for how long (seconds)
 # after its last failure. Named after django-axes' AXES_FAILURE_LIMIT / AXES_COOLOFF_TIME

@@ -24,7 +24,7 @@ SECTIONS = [
         ("syncapp", "partslist"),
     ]),
     ("Queue", [("procrastinate", "procrastinatejob")]),
-    ("API", [("syncapp", "apiclient")]),
+    ("API", [("syncapp", "apiclient"), ("syncapp", "webhookendpoint"), ("syncapp", "webhookdelivery")]),
 ]
 
 
