@@ -7,13 +7,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .changefeed import prune_changes
-from .models import SchedulerTick, SyncRun
+from .models import SchedulerTick, SyncRun, WebhookDelivery
+from .models.webhooks import DeliveryStatus
 
 FINISHED_JOB_STATUSES = ("succeeded", "failed", "cancelled", "aborted")
 
 
 def prune_history(*, now=None) -> dict:
-    """Delete SyncRuns, ticks, finished jobs and feed changes older than their retention; returns counts."""
+    """Delete SyncRuns, ticks, finished jobs, feed changes and delivered webhooks older than their retention; returns counts."""
     now = now or timezone.now()
     run_cutoff = now - timedelta(days=settings.SYNC_RUN_RETENTION_DAYS)
     job_cutoff = now - timedelta(days=settings.JOB_RETENTION_DAYS)
@@ -35,7 +36,10 @@ def prune_history(*, now=None) -> dict:
                 [list(FINISHED_JOB_STATUSES), job_cutoff],
             )
             jobs = cursor.rowcount
-    return {"sync_runs": runs, "ticks": ticks, "jobs": jobs, "changes": prune_changes(now=now)}
+    # Delivered webhooks go with the feed rows they came from; undelivered ones are kept whatever their age.
+    deliveries, _ = WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED, delivered_at__lt=run_cutoff).delete()
+    return {"sync_runs": runs, "ticks": ticks, "jobs": jobs, "changes": prune_changes(now=now),
+            "webhook_deliveries": deliveries}
 
 
 # Tables whose statistics steer hot queries: Procrastinate's job fetch (an anti-join that

@@ -34,17 +34,35 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url: str) -> None:
-    """Raise AddressRefused unless `url` is http(s) to a host whose every address may be called."""
+def _literal_address(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        return None
+
+
+def check_url(url: str, *, resolve: bool = True) -> None:
+    """Raise AddressRefused unless `url` is http(s) to a host whose every address may be called.
+
+    resolve=False (registration, inside the admin's transaction) checks without a DNS lookup:
+    literal addresses and `localhost` names only; the delivery resolves and checks again.
+    """
     _scheme, host, port = _origin(url)
     if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
         return
-    try:
-        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError) as error:
-        raise AddressRefused(f"cannot resolve {host}: {error}") from None
-    for info in infos:
-        address = info[4][0]
+    literal = _literal_address(host)
+    if literal is not None:
+        addresses = [literal]
+    elif host == "localhost" or host.endswith(".localhost"):
+        addresses = ["127.0.0.1"]
+    elif not resolve:
+        return
+    else:
+        try:
+            addresses = [info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
+        except (socket.gaierror, UnicodeError) as error:
+            raise AddressRefused(f"cannot resolve {host}: {error}") from None
+    for address in addresses:
         if not _is_public(address):
             raise AddressRefused(
                 f"{host} resolves to {address}, a private, loopback or reserved address; "

@@ -31,7 +31,7 @@ def check_endpoint(client, url: str, events) -> list[str]:
     if client is None or not client.active or not client.has_scope(ApiScope.WEBHOOKS):
         raise WebhookEndpointError("the API client must be active and hold the 'webhooks' scope")
     try:
-        check_url(url)
+        check_url(url, resolve=False)  # no DNS lookup here: the admin's transaction is open
     except AddressRefused as refused:
         raise WebhookEndpointError(f"URL refused: {refused}") from None
     events = sorted(set(events or ()))

@@ -181,3 +181,23 @@ def test_an_endpoint_needs_a_client_with_the_webhooks_scope(receiver, transactio
         create_endpoint(client=create_api_client(name="h", scopes="webhooks").client, url=receiver.url,
                         events=["elevation.exploded"])
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_pruning_drops_old_delivered_webhooks_and_keeps_undelivered_ones(receiver, hooks_client, settings):
+    from datetime import timedelta
+
+    from syncapp.maintenance import prune_history
+
+    issued = create_endpoint(client=hooks_client, url=receiver.url, events=["elevation.changed"])
+    first, second = elevations(2)
+    record_content_changes(Elevation, [first], fields=["name"])
+    deliver_now(issued.endpoint)
+    receiver.answers = [500] * 10
+    settings.WEBHOOK_PAUSE_AFTER_FAILURES = 1
+    record_content_changes(Elevation, [second], fields=["name"])
+    deliver_now(issued.endpoint)
+    old = timezone.now() - timedelta(days=settings.SYNC_RUN_RETENTION_DAYS + 1)
+    WebhookDelivery.objects.update(created_at=old, committed_at=old)
+    WebhookDelivery.objects.filter(status="delivered").update(delivered_at=old)
+    assert prune_history()["webhook_deliveries"] == 1
+    assert list(WebhookDelivery.objects.values_list("object_key", flat=True)) == [str(second.guid)]
