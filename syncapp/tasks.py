@@ -4,6 +4,8 @@ import logging
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import DatabaseError
+from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
 from .maintenance import prune_history, refresh_statistics
@@ -11,7 +13,8 @@ from .partslists.apply import parse_stored_parts_list
 from .partslists.jobs import ParseRetryStrategy, defer_needed_parses
 from .snapshots import SNAPSHOT_CRON, take_freshness_snapshot
 from .sync.recovery import close_interrupted_runs
-from .sync.retry import SyncRetryStrategy
+from .sync.rescue import rescue_stalled_jobs
+from .sync.retry import JobRef
 from .sync.runner import run_sync_job
 from .sync.tick import scheduler_tick
 
@@ -22,14 +25,25 @@ logger = logging.getLogger(__name__)
 CONTROL_PRIORITY = 1000
 
 
-@app.task(name="sync_object", queue="sync", pass_context=True, retry=SyncRetryStrategy())
+# A failed attempt hands its work on itself (syncapp.sync.retry). Only when even that could not be
+# recorded (the database went away) does Procrastinate retry the job in place; a newer job waiting
+# under the queueing lock then takes over instead (syncapp.worker_guard.GuardedJobManager).
+LOST_DATABASE_RETRY = RetryStrategy(max_attempts=5, wait=5, retry_exceptions={DatabaseError})
+
+
+@app.task(name="sync_object", queue="sync", pass_context=True, retry=LOST_DATABASE_RETRY)
 def sync_object(context, *, object_type: str, object_id: int, trigger: str, subtree: bool = False,
-                include_excluded: bool = False, deferred_at: str | None = None) -> str:
+                include_excluded: bool = False, deferred_at: str | None = None, attempt: int = 1,
+                retry_of: int | None = None) -> str:
+    """`attempt` and `retry_of` are set on the jobs that retries queue."""
     job = context.job
+    ref = JobRef(id=job.id, queue=job.queue, priority=job.priority, lock=job.lock, queueing_lock=job.queueing_lock,
+                 task_name=job.task_name, task_kwargs=dict(job.task_kwargs))
     return run_sync_job(
         object_type=object_type, object_id=object_id, trigger=trigger, subtree=subtree,
-        include_excluded=include_excluded, deferred_at=deferred_at, job_id=job.id,
-        attempt=job.attempts + 1, worker=context.worker_name or "",
+        include_excluded=include_excluded, deferred_at=deferred_at, job=ref,
+        # An attempt cut short by a dead worker and rescued in place counts as one.
+        attempt=attempt + job.attempts, worker=context.worker_name or "",
     )
 
 
@@ -50,17 +64,14 @@ def scheduler_tick_task(timestamp: int | None = None) -> int:
 @app.task(name="retry_stalled_jobs", queue="maintenance", queueing_lock="retry_stalled_jobs", pass_context=True,
           priority=CONTROL_PRIORITY)
 async def retry_stalled_jobs(context, timestamp: int | None = None) -> int:
-    """Jobs left 'doing' by a killed worker go back to the queue (Procrastinate does not do it alone)."""
-    manager = context.app.job_manager
-    stalled = list(await manager.get_stalled_jobs(seconds_since_heartbeat=settings.STALLED_JOB_SECONDS))
-    for job in stalled:
-        logger.warning("Retrying stalled job %s (%s)", job.id, job.call_string)
-        await manager.retry_job(job)
-    await sync_to_async(close_interrupted_runs)(running_job_ids=[job.id for job in stalled])
+    """Settle jobs left 'doing' by a dead worker (every worker also does it in its own loop,
+    `syncapp.worker_guard.rescue_loop`, so this job stalling cannot stop the rescue)."""
+    rescued = await sync_to_async(rescue_stalled_jobs)(settings.STALLED_JOB_SECONDS)
+    await sync_to_async(close_interrupted_runs)()  # runs whose job is gone altogether
     # Backstop: a stored file whose parse job was lost (e.g. a crash between store and defer).
     await sync_to_async(defer_needed_parses)()
     await sync_to_async(refresh_statistics)()
-    return len(stalled)
+    return len(rescued)
 
 
 @app.periodic(cron="17 3 * * *", periodic_id="prune")

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db.models import IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -48,7 +49,8 @@ class ProblemFilter(admin.SimpleListFilter):
 
 def with_retry_job(queryset):
     """The run's job when it waits for its next attempt, and the type's attempt limit (for "attempt 2 of 5")."""
-    job = ProcrastinateJob.objects.filter(pk=OuterRef("job_id"), status="todo")
+    # A failure continued by another job (its retry, or a job that already waited): that job.
+    job = ProcrastinateJob.objects.filter(pk=Coalesce(OuterRef("next_job_id"), OuterRef("job_id")), status="todo")
     limit = ObjectSyncConfig.objects.filter(object_type=OuterRef("object_type")).values("max_attempts")[:1]
     return queryset.annotate(retry_job=Subquery(job.values(job=JOB_SHAPE)[:1]),
                              type_max_attempts=Subquery(limit, output_field=IntegerField()))
@@ -59,9 +61,6 @@ def outcome_text(run, now=None) -> str:
     text = run.get_outcome_display()
     if run.resolved_at:
         return f"{text} — resolved {short_time_text(run.resolved_at, now)}"
-    recorded = getattr(run, "retry_summary", None)  # the run's own record of its retry, where kept
-    if run.outcome == "retrying" and callable(recorded) and recorded():
-        return f"Failed — {recorded()}"
     job = Activity.from_annotation(getattr(run, "retry_job", None))
     if run.outcome == "retrying" and job is not None:
         return f"Failed — {job.retry_text(getattr(run, 'type_max_attempts', None) or run.attempt + 1, now)}"

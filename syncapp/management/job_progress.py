@@ -64,6 +64,7 @@ class JobFollower:
         self.job_ids: set[int] = set(job_ids)
         self.seen: set[int] = set(job_ids)  # every job id examined for adoption
         self.first_id = min(job_ids) if job_ids else None
+        self.handed_on: dict[int, int] = {}  # failed attempt's job -> the job that continued it
 
     def _adopt_children(self, cursor) -> None:
         if not self.subtree or self.first_id is None:
@@ -112,7 +113,21 @@ class JobFollower:
             reasons.append(f"... and {more} more")
         return reasons
 
+    def _follow_continuations(self) -> None:
+        """A failed attempt handed on to another job (its retry, or one that already waited): follow
+        that job instead, along the whole chain."""
+        while True:
+            hand_ons = dict(SyncRun.objects.filter(job_id__in=self.job_ids, next_job_id__isnull=False)
+                            .values_list("job_id", "next_job_id"))
+            if not hand_ons:
+                return
+            self.job_ids.difference_update(hand_ons)
+            self.job_ids.update(hand_ons.values())
+            self.seen.update(hand_ons.values())
+            self.handed_on.update(hand_ons)
+
     def poll(self) -> Progress:
+        self._follow_continuations()
         with connection.cursor() as cursor:
             self._adopt_children(cursor)
             cursor.execute("SELECT id, status::text FROM procrastinate_jobs WHERE id = ANY(%s)", [list(self.job_ids)])

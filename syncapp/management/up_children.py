@@ -58,6 +58,7 @@ class Child:
 
     def __init__(self, name: str, args: list[str], env: dict, out, on_line=None, *, verbose: bool = True):
         self.name = name
+        self.args, self.env = args, env  # to start it again
         kwargs = {"start_new_session": True, "preexec_fn": die_with_parent} if os.name == "posix" else {
             "creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
         # Own session: a terminal's Ctrl-C reaches only `up`, which stops the children in order.

@@ -65,6 +65,11 @@ class SyncRun(models.Model):
         "resolved", null=True, blank=True,
         help_text="For a failure: when a later sync of the same object succeeded.",
     )
+    next_job_id = models.BigIntegerField(
+        "continued by job", null=True, blank=True,
+        help_text="For a failure that will be retried: the job that carries its work on (its retry, or a newer "
+                  "job for the same object that was already waiting).",
+    )
 
     objects = SyncRunQuerySet.as_manager()
 
@@ -84,6 +89,10 @@ class SyncRun(models.Model):
             models.CheckConstraint(
                 name="syncrun_finished_unless_running",
                 condition=Q(outcome="running") | Q(finished_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="syncrun_only_failures_continue",
+                condition=Q(next_job_id__isnull=True) | Q(outcome__in=["failed", "retrying"]),
             ),
             models.CheckConstraint(
                 name="syncrun_only_failures_resolve",

@@ -4,7 +4,7 @@ import logging
 import time
 from datetime import datetime
 
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import DateTimeField, F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -83,9 +83,16 @@ def close_earlier_attempts(object_type: str, object_id: int, job_id: int) -> int
 
 def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: bool = False,
                  include_excluded: bool = False, deferred_at: str | None = None, job_id: int | None = None,
-                 attempt: int = 1, worker: str = "", upstream=None) -> str:
-    """Sync one object; returns the outcome. Raises on failure so the job is retried."""
+                 attempt: int = 1, worker: str = "", upstream=None, job: retry.JobRef | None = None) -> str:
+    """Sync one object; returns the outcome.
+
+    With `job` (a worker's job), a failure that may be retried is handed on to another job
+    (`retry.continue_failed_attempt`) and the outcome is "retrying"; a final failure raises.
+    Without it (a direct call), every failure raises.
+    """
     close_old_connections()  # a worker thread may hold a connection from before a DB restart
+    if job is not None:
+        job_id = job.id
     if job_id is not None:
         close_earlier_attempts(object_type, object_id, job_id)
     obj = load_object(object_type, object_id)
@@ -100,7 +107,6 @@ def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: boo
 
         upstream = get_upstream()
     configs = ObjectSyncConfig.objects.as_map()
-    retry.remember_configs(configs)
     started = timezone.now()
     run = SyncRun.objects.create(
         object_type=object_type, object_id=object_id, object_label=str(obj)[:1024], trigger=trigger,
@@ -120,8 +126,11 @@ def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: boo
             result = SYNCERS[object_type](obj, ctx)
     except Exception as error:
         will_retry = retry.will_retry(error, attempt=attempt, config=configs[object_type])
-        _record_failure(obj, run, error, calls, clock, will_retry)
-        raise
+        continued = _record_failure(obj, run, error, calls, clock, will_retry,
+                                    job=job, attempt=attempt, config=configs[object_type])
+        if continued is None:
+            raise
+        return Outcome.RETRYING
     if not ctx.recorded:
         _write_success(obj, run, result, calls, clock)
     _log(run, Outcome.SUCCESS, clock, calls, counts=result.outcome.counts(), warnings=result.warnings)
@@ -152,20 +161,44 @@ def _write_success(obj, run, result, calls, clock) -> None:
         )
 
 
-def _record_failure(obj, run, error, calls, clock, will_retry: bool) -> None:
+def _record_failure(obj, run, error, calls, clock, will_retry: bool, *, job=None, attempt=1,
+                    config=None) -> retry.Continuation | None:
+    """Record the failed attempt and, when it will be retried, hand its work on in the same transaction.
+
+    Returns the continuation, or None when the failure is final (or there is no job to continue).
+    The database may have failed us mid-sync (a failover): the record is tried once more on a
+    fresh connection before giving up.
+    """
     message = describe_error(error)
     summary = summarize(error)  # the staff's short line, kept beside the technical text
     outcome = Outcome.RETRYING if will_retry else Outcome.FAILED
-    with transaction.atomic():
-        type(obj).objects.filter(pk=obj.pk).update(
-            last_attempt_at=run.started_at, last_error=message, last_error_summary=summary,
-            failure_count=F("failure_count") + 1,
-        )
-        SyncRun.objects.filter(pk=run.pk).update(
-            outcome=outcome, finished_at=timezone.now(), duration_ms=int((time.monotonic() - clock) * 1000),
-            error=message, error_summary=summary, **_call_figures(calls),
-        )
-    _log(run, outcome, clock, calls, error=message)
+    for try_number in (1, 2):
+        try:
+            with transaction.atomic():
+                continued = retry.continue_failed_attempt(job, attempt=attempt, config=config) \
+                    if will_retry and job is not None else None
+                type(obj).objects.filter(pk=obj.pk).update(
+                    last_attempt_at=run.started_at, last_error=message, last_error_summary=summary,
+                    failure_count=F("failure_count") + 1,
+                )
+                SyncRun.objects.filter(pk=run.pk).update(
+                    outcome=outcome, finished_at=timezone.now(), duration_ms=int((time.monotonic() - clock) * 1000),
+                    error=message, error_summary=summary, next_job_id=continued.job_id if continued else None,
+                    **_call_figures(calls),
+                )
+            break
+        except DatabaseError:
+            if try_number == 2:
+                raise
+            close_old_connections()
+    fields = {"error": message}
+    if continued is not None:
+        fields["next_job_id"] = continued.job_id
+        fields["next"] = (f"merged into waiting job {continued.job_id}" if continued.merged else
+                          f"attempt {continued.attempt} of {config.max_attempts} at "
+                          f"{timezone.localtime(continued.scheduled_at):%H:%M:%S} (job {continued.job_id})")
+    _log(run, outcome, clock, calls, **fields)
+    return continued
 
 
 def describe_error(error: BaseException) -> str:
@@ -181,7 +214,7 @@ def _log(run, outcome, clock, calls, **fields) -> None:
         level,
         "sync %s %s %r trigger=%s outcome=%s duration_ms=%d api_calls=%d%s",
         run.object_type, run.object_id, run.object_label, run.trigger, outcome, duration_ms, figures["api_calls"],
-        f" error={fields['error']}" if fields.get("error") else "",
+        "".join(f" {key}={fields[key]}" for key in ("error", "next") if fields.get(key)),
         extra={
             "object_type": run.object_type, "object_id": run.object_id, "object_label": run.object_label,
             "trigger": run.trigger, "outcome": outcome, "duration_ms": duration_ms, "api_calls": figures["api_calls"],

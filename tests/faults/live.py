@@ -71,6 +71,27 @@ def truncate_jobs() -> None:
                        "RESTART IDENTITY CASCADE")
 
 
+# A job's work is done when it succeeded, or when it ended handing its work to a later job of the
+# same object (a merge or a retry: syncapp.sync.retry, syncapp.sync.rescue) and one such succeeded.
+RECOVERED_SQL = """
+    SELECT j.id FROM procrastinate_jobs j
+    WHERE j.id = ANY(%s) AND (j.status = 'succeeded' OR EXISTS (
+        SELECT 1 FROM procrastinate_jobs k WHERE k.lock = j.lock AND k.id > j.id AND k.status = 'succeeded'))
+"""
+# Jobs that ended without success and without a later job of the same object taking over.
+LOST_SQL = """
+    SELECT j.id, j.task_name, j.status::text FROM procrastinate_jobs j
+    WHERE j.queue_name IN ('sync', 'parser') AND j.status NOT IN ('succeeded', 'cancelled') AND NOT EXISTS (
+        SELECT 1 FROM procrastinate_jobs k WHERE k.lock = j.lock AND k.id > j.id AND k.status = 'succeeded')
+"""
+
+
+def recovered_jobs(ids) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(RECOVERED_SQL, [list(ids)])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 def job_statuses(ids) -> dict[int, str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, status FROM procrastinate_jobs WHERE id = ANY(%s)", [list(ids)])

@@ -80,14 +80,13 @@ def test_a_database_restart_mid_sync_ends_the_worker_the_supervisor_restarts_it_
     assert final_status == 0, output
 
     statuses = dict(db.query("SELECT id, status::text FROM procrastinate_jobs WHERE id = ANY(%s)", [interrupted]))
-    recovered = [job for job, state in statuses.items() if state == "succeeded"]
+    recovered = sorted(row[0] for row in db.query(live.RECOVERED_SQL, [interrupted]))
     tally.faults_injected += 1
     tally.jobs_interrupted += len(interrupted)
     tally.jobs_recovered += len(recovered)
     assert interrupted and sorted(recovered) == sorted(interrupted), statuses
 
-    failed = db.query("SELECT id, task_name, status::text FROM procrastinate_jobs "
-                      "WHERE status NOT IN ('succeeded', 'cancelled') AND queue_name IN ('sync', 'parser')")
+    failed = db.query(live.LOST_SQL)
     assert failed == [], failed
     assert db.value("SELECT count(*) FROM syncapp_syncrun WHERE outcome = %s", [Outcome.RUNNING]) == 0
     # The whole tree arrived, nothing was tombstoned, every wanted parts list was parsed.

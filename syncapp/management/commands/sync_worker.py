@@ -6,9 +6,11 @@ cron), and logs out of every upstream session on the way out.
 
 Exit status: 0 after SIGTERM/SIGINT (or an emptied queue with --one-shot). A
 worker that stops without being asked — Procrastinate stops it when its database
-connection breaks (a PostgreSQL restart or failover) — exits with status 1 and
-one line saying so, so that a supervisor (Procfile platform, systemd) starts a
-fresh one; jobs it left running are retried by the stalled-job task.
+connection breaks (a PostgreSQL restart or failover), or that could not record
+the end of a job (`syncapp.worker_guard`) — exits with status 1 and one line
+saying so, so that a supervisor (Procfile platform, systemd, `manage.py up`)
+starts a fresh one; jobs it left running are settled by the stalled-job rescue
+that every worker runs.
 """
 
 import asyncio
@@ -25,6 +27,7 @@ from procrastinate import exceptions as procrastinate_exceptions
 from procrastinate.contrib.django import app
 
 from syncapp.management.command_errors import database_errors_as_command_error
+from syncapp.worker_guard import guard_job_manager, make_worker, rescue_loop
 
 logger = logging.getLogger("syncapp.worker")
 
@@ -74,13 +77,21 @@ class Command(BaseCommand):
         try:
             # The Django connector cannot LISTEN; the worker gets a psycopg pool of its own.
             with app.replace_connector(app.connector.get_worker_connector()) as worker_app:
-                stopped_by = asyncio.run(self._run(worker_app, queues=queues, concurrency=concurrency, name=name,
-                                                   wait=wait, shutdown=shutdown))
+                plain_manager = worker_app.job_manager
+                guard_job_manager(worker_app)
+                try:
+                    stopped_by, lost = asyncio.run(self._run(worker_app, queues=queues, concurrency=concurrency,
+                                                             name=name, wait=wait, shutdown=shutdown))
+                finally:
+                    worker_app.job_manager = plain_manager
         except (procrastinate_exceptions.ConnectorException, psycopg.Error, DatabaseError, OSError) as error:
             raise CommandError(f"worker {name} stopped: lost the database ({_first_line(error)}); "
                                "exiting so that a supervisor starts a fresh worker") from None
         finally:
             self._close_upstream()
+        if lost is not None:
+            raise CommandError(f"worker {name} stopped: could not record the end of a job ({_first_line(lost)}); "
+                               "exiting so that a supervisor starts a fresh worker")
         if wait and stopped_by is None:
             # Procrastinate ends a worker whose listener, heartbeat or poll failed; that is
             # almost always the database connection. Say so, and fail, so it gets restarted.
@@ -90,11 +101,13 @@ class Command(BaseCommand):
     async def _run(self, worker_app, *, queues, concurrency, name, wait, shutdown):
         """Run until the queues are done (one-shot), a stop signal, or a failure; returns the signal, if any."""
         async with worker_app.open_async():
-            run = asyncio.ensure_future(worker_app.run_worker_async(
-                queues=queues, concurrency=concurrency, name=name, wait=wait,
+            guarded = make_worker(
+                worker_app, queues=queues, concurrency=concurrency, name=name, wait=wait,
                 shutdown_graceful_timeout=shutdown, listen_notify=True, install_signal_handlers=False,
                 fetch_job_polling_interval=settings.WORKER_POLL_INTERVAL_S,
-            ))
+            )
+            run = asyncio.ensure_future(guarded.run())
+            rescue = asyncio.ensure_future(rescue_loop(guarded)) if wait else None
             received = []
             loop = asyncio.get_running_loop()
 
@@ -115,7 +128,10 @@ class Command(BaseCommand):
             finally:
                 for sig in STOP_SIGNALS:
                     loop.remove_signal_handler(sig)
-            return received[0] if received else None
+                if rescue is not None:
+                    rescue.cancel()
+                    await asyncio.gather(rescue, return_exceptions=True)
+            return (received[0] if received else None), guarded.lost_job_status
 
     def _queue_initial_tick(self) -> None:
         from syncapp.tasks import scheduler_tick_task

@@ -28,6 +28,7 @@ from syncapp.management.up_watch import Watcher
 
 SIMULATOR_URL_LINE = re.compile(r"API base URL: (\S+)")
 START_TIMEOUT_S = 90
+WORKER_RESTARTS, WORKER_RESTART_WINDOW_S = 5, 600
 
 
 def password_file() -> Path:
@@ -196,14 +197,30 @@ class Command(BaseCommand):
             raise CommandError(f"the web server did not answer {url} within {START_TIMEOUT_S} s")
 
     def _watch(self) -> str | None:
-        """Until Ctrl-C/SIGTERM (returns None) or a child dies (returns its name)."""
+        """Until Ctrl-C/SIGTERM (returns None) or a child dies (returns its name).
+
+        A worker that exits with status 1 asks to be replaced (it lost the database, or could
+        not record the end of a job): it is restarted, as a Procfile platform would, up to
+        WORKER_RESTARTS times in WORKER_RESTART_WINDOW_S."""
+        restarts: list[float] = []
         while not self.stopping.wait(0.5):
-            for child in self.children:
+            for child in list(self.children):
                 status = child.exited()
-                if status is not None:
-                    self.say(f"[up] {child.name} exited with status {status}; stopping the rest")
-                    child.show_held_back()
-                    return child.name
+                if status is None:
+                    continue
+                now = time.monotonic()
+                restarts = [at for at in restarts if now - at < WORKER_RESTART_WINDOW_S]
+                if child.name == "worker" and status == 1 and len(restarts) < WORKER_RESTARTS:
+                    restarts.append(now)
+                    child.stop()  # joins its relay: its last lines are out
+                    self.say("[up] worker exited with status 1 (see above); starting a fresh one")
+                    fresh = self._spawn(child.name, child.args, child.env)
+                    self.children.remove(fresh)
+                    self.children[self.children.index(child)] = fresh  # keeps the order of stopping
+                    continue
+                self.say(f"[up] {child.name} exited with status {status}; stopping the rest")
+                child.show_held_back()
+                return child.name
         return None
 
     def _stop_all(self) -> None:
