@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0009_change_feed'),
+        ('syncapp', '0010_syncrun_next_job'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
