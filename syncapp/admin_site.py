@@ -2,7 +2,7 @@
 
 Sections (index page and sidebar alike): *Sync* (the dashboard, then settings and history),
 *Mirror* (the LogiKal tree in its own order, parents first), *Queue* (the job queue), *API*
-(the clients that read the mirror), then
+(the clients that read the mirror), *Security* (audit trail, login attempts), then
 the other apps as Django lists them. Installed in place of ``django.contrib.admin`` so that
 every ``admin.register`` (Procrastinate's included) lands on this site.
 
@@ -25,6 +25,9 @@ SECTIONS = [
     ]),
     ("Queue", [("procrastinate", "procrastinatejob")]),
     ("API", [("syncapp", "apiclient"), ("syncapp", "webhookendpoint"), ("syncapp", "webhookdelivery")]),
+    # Who did what (the audit trail) and who failed to log in (django-axes; unlock by deleting).
+    ("Security", [("syncapp", "auditentry"), ("axes", "accessattempt"), ("axes", "accesslog"),
+                  ("axes", "accessfailurelog")]),
 ]
 
 

@@ -18,7 +18,7 @@ REDACTED = "***"
 
 # The formatters and the redaction filter, shared by Django's LOGGING and gunicorn's config.
 LOG_FORMATTERS = {
-    "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    "text": {"()": "syncapp.logging.TextFormatter", "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     "json": {"()": "syncapp.logging.JsonFormatter"},
 }
 LOG_FILTERS = {"redact_secrets": {"()": "syncapp.logging.RedactSecretsFilter"}}
@@ -117,6 +117,26 @@ class RedactSecretsFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+# Characters that could end a log line or disguise it: C0 and C1 controls, DEL, Unicode line and
+# paragraph separators, bidirectional overrides. Upstream names (typed by anyone in LogiKal)
+# reach log messages; in the text format each of these is written as an escape instead.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_control_characters(text: str) -> str:
+    """'a\nb' -> 'a\\nb': one log line whatever the text holds."""
+    named = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    return _UNPRINTABLE.sub(lambda m: named.get(m.group(), f"\\u{ord(m.group()):04x}"), text)
+
+
+class TextFormatter(logging.Formatter):
+    """The text format, with the message's control characters escaped (a traceback keeps its lines)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = escape_control_characters(record.message)
+        return super().formatMessage(record)
 
 
 class JsonFormatter(logging.Formatter):

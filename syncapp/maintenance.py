@@ -7,20 +7,27 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .changefeed import prune_changes
-from .models import SchedulerTick, SyncRun, WebhookDelivery
+from .models import AuditEntry, SchedulerTick, SyncRun, WebhookDelivery
 from .models.webhooks import DeliveryStatus
 
 FINISHED_JOB_STATUSES = ("succeeded", "failed", "cancelled", "aborted")
 
 
 def prune_history(*, now=None) -> dict:
-    """Delete SyncRuns, ticks, finished jobs, feed changes and delivered webhooks older than their retention; returns counts."""
+    """Delete SyncRuns, ticks, finished jobs, feed rows, delivered webhooks, audit entries and logins past retention."""
+    from axes.models import AccessFailureLog, AccessLog
+
     now = now or timezone.now()
     run_cutoff = now - timedelta(days=settings.SYNC_RUN_RETENTION_DAYS)
     job_cutoff = now - timedelta(days=settings.JOB_RETENTION_DAYS)
+    audit_cutoff = now - timedelta(days=settings.AUDIT_RETENTION_DAYS)
     with transaction.atomic():
         runs, _ = SyncRun.objects.filter(started_at__lt=run_cutoff).delete()
         ticks, _ = SchedulerTick.objects.filter(ticked_at__lt=run_cutoff).delete()
+        audit, _ = AuditEntry.objects.filter(at__lt=audit_cutoff).delete()
+        # Successful and failed logins are part of who did what: kept as long as the trail.
+        logins = (AccessLog.objects.filter(attempt_time__lt=audit_cutoff).delete()[0]
+                  + AccessFailureLog.objects.filter(attempt_time__lt=audit_cutoff).delete()[0])
         # Procrastinate's own tables are not written through the ORM; its events
         # cascade with the job. A job's last event time is its finish time.
         with connection.cursor() as cursor:
@@ -39,7 +46,7 @@ def prune_history(*, now=None) -> dict:
     # Delivered webhooks go with the feed rows they came from; undelivered ones are kept whatever their age.
     deliveries, _ = WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED, delivered_at__lt=run_cutoff).delete()
     return {"sync_runs": runs, "ticks": ticks, "jobs": jobs, "changes": prune_changes(now=now),
-            "webhook_deliveries": deliveries}
+            "webhook_deliveries": deliveries, "audit_entries": audit, "login_records": logins}
 
 
 # Tables whose statistics steer hot queries: Procrastinate's job fetch (an anti-join that

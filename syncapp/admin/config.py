@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from ..models import ObjectSyncConfig
 from ..models.config import MAX_INTERVAL_MINUTES, MAX_STALENESS_MINUTES, TYPE_ORDER
 from ..stats import MIRROR_MODELS
+from .. import audit
+from .audit import AuditHistory
 from .common import PermissionCheckedActions, plural, report
 from .display import time_column
 from .durations import MinutesField, RuleIntegerField, minutes_in_words
@@ -18,6 +20,10 @@ from .forcing import force_objects
 
 
 MAX_SECONDS = 2_147_483_647  # PostgreSQL integer
+# What staff can edit (every field but the type and the stamp, fields added later included);
+# each change is audited with its old and new value.
+AUDITED_FIELDS = tuple(field.attname for field in ObjectSyncConfig._meta.concrete_fields
+                       if field.name not in ("id", "object_type", "updated_at"))
 
 # Each rule in the staff's units; the same rules the database enforces (ObjectSyncConfig's constraints).
 RULES = {
@@ -109,7 +115,7 @@ class SyncConfigForm(forms.ModelForm):
 
 
 @admin.register(ObjectSyncConfig)
-class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
+class ObjectSyncConfigAdmin(AuditHistory, PermissionCheckedActions, admin.ModelAdmin):
     list_display = [
         "object_type", "enabled", "interval_minutes", "staleness_minutes", "priority",
         "cascade", "objects_link", "updated_at_short",
@@ -144,6 +150,20 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def save_model(self, request, obj, form, change):
+        """Save, and audit every field that changed (old -> new), in the form as in the list."""
+        before = ObjectSyncConfig.objects.filter(pk=obj.pk).values(*AUDITED_FIELDS).first() or {}
+        super().save_model(request, obj, form, change)
+        changes = audit.changed_fields(before, {name: getattr(obj, name) for name in AUDITED_FIELDS})
+        if changes:
+            audit.record(request, audit.AuditAction.CONFIG_CHANGE, obj, changes=changes)
+
+    def _set_enabled(self, request, queryset, enabled: bool) -> int:
+        changing = list(queryset.filter(enabled=not enabled))
+        n = queryset.filter(pk__in=[config.pk for config in changing]).update(
+            enabled=enabled, updated_at=timezone.now())
+        audit.record_many(request, audit.AuditAction.CONFIG_CHANGE, changing, changes={"enabled": [not enabled, enabled]})
+        return n
 
     @admin.display(description="objects")
     def objects_link(self, config):
@@ -157,13 +177,13 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
     @admin.action(description="Enable selected sync configurations", permissions=["change"])
     def enable_configs(self, request, queryset):
         self.require(request, "change")
-        n = queryset.filter(enabled=False).update(enabled=True, updated_at=timezone.now())
+        n = self._set_enabled(request, queryset, True)
         report(self, request, f"Enabled {plural(n, 'configuration')}.")
 
     @admin.action(description="Disable selected sync configurations", permissions=["change"])
     def disable_configs(self, request, queryset):
         self.require(request, "change")
-        n = queryset.filter(enabled=True).update(enabled=False, updated_at=timezone.now())
+        n = self._set_enabled(request, queryset, False)
         report(self, request, f"Disabled {plural(n, 'configuration')}.")
 
     @admin.action(description="Sync all objects of the selected types now", permissions=["force_sync"])
@@ -176,5 +196,7 @@ class ObjectSyncConfigAdmin(PermissionCheckedActions, admin.ModelAdmin):
                 lines.append(f"{config.get_object_type_display()}: synced with its elevation, nothing to queue")
                 continue
             tally = force_objects(model.objects.all(), subtree=False)
+            audit.record(request, audit.AuditAction.FORCE_SYNC_TYPE, config, details={
+                "queued": tally.queued, "already_queued": tally.already_queued, "skipped": tally.skipped})
             lines.append(f"{config.get_object_type_display()}: {tally.count_message()}")
         report(self, request, " ".join(lines))

@@ -17,6 +17,7 @@ class ForceTally:
     kind: str = "object"  # the model's verbose name
     kind_plural: str = "objects"
     names: list = field(default_factory=list)
+    forced: list = field(default_factory=list, repr=False)  # the live objects asked for, for the audit trail
 
     def _sentence(self, first: str) -> str:
         parts = [first]
@@ -58,14 +59,32 @@ def force_objects(queryset, *, subtree: bool) -> ForceTally:
                        kind_plural=str(opts.verbose_name_plural))
     if live:
         result = force_sync_many(live, subtree=subtree)
+        tally.forced = live
         tally.queued, tally.already_queued = len(result.job_ids), len(result.already_queued)
         waiting = {(p.object_type, p.object_id) for p in result.already_queued}
         tally.names = [str(obj) for obj in live if (obj.OBJECT_TYPE, obj.pk) not in waiting][:NAMES_SHOWN + 1]
     return tally
 
 
-def set_excluded(directories, excluded: bool) -> int:
-    """Exclude or include each directory with its subtree; the number of directories changed."""
+def set_excluded(request, directories, excluded: bool) -> int:
+    """Exclude or include each directory with its subtree; the number of directories changed.
+
+    Each directory whose own flag changes gets one audit entry (``excluded``: old -> new).
+    """
+    from .. import audit
     from ..sync.exclusion import set_directory_excluded
 
-    return sum(set_directory_excluded(directory, excluded) for directory in directories)
+    directories = list(directories)
+    flipped = [directory for directory in directories if directory.excluded != excluded]
+    affected = sum(set_directory_excluded(directory, excluded) for directory in directories)
+    audit.record_many(request, audit.AuditAction.EXCLUDE if excluded else audit.AuditAction.INCLUDE, flipped,
+                      changes={"excluded": [not excluded, excluded]})
+    return affected
+
+
+def audit_forced(request, tally: ForceTally) -> None:
+    """One audit entry per object a staff member forced (removed and excluded ones were skipped)."""
+    from .. import audit
+
+    action = audit.AuditAction.FORCE_SYNC_SUBTREE if tally.subtree else audit.AuditAction.FORCE_SYNC
+    audit.record_many(request, action, tally.forced)

@@ -3,7 +3,8 @@
 Procrastinate's list filters by lock and queueing lock (one entry per object: thousands of
 links), counts every row and shows each job's arguments as a JSON block. This list says what
 the job is for (the object, linked), filters by status, queue and task, and searches locks.
-Its actions (retry, cancel, abort) are Procrastinate's, going through its job manager.
+Its actions (retry, cancel, abort) are Procrastinate's, going through its job manager; each
+job they act on gets an audit entry (its status before and after).
 """
 
 from django.contrib import admin
@@ -12,12 +13,28 @@ from django.utils.html import format_html
 from procrastinate.contrib.django import models as procrastinate_models
 from procrastinate.contrib.django.admin import JOB_STATUS_EMOJI_MAPPING, ProcrastinateJobAdmin
 
+from .. import audit
 from .common import EstimatedCountPaginator
 from .display import short_time
 
 STATUS_COLOURS = {"todo": "#5c6bc0", "doing": "#1565c0", "failed": "#b71c1c", "succeeded": "#2e7d32"}
 
 admin.site.unregister(procrastinate_models.ProcrastinateJob)
+
+
+def _audited(name: str, action: str, statuses: tuple[str, ...]):
+    """Procrastinate's action ``name``, plus one audit entry per job in ``statuses`` it acted on."""
+    parent = getattr(ProcrastinateJobAdmin, name)
+
+    def run(self, request, queryset):
+        before = {job.pk: job.status for job in queryset.filter(status__in=statuses)}
+        parent(self, request, queryset)
+        for job in procrastinate_models.ProcrastinateJob.objects.filter(pk__in=before).order_by("pk"):
+            audit.record(request, action, job, changes={"status": [before[job.pk], job.status]},
+                         details={"task": job.task_name, "lock": job.lock})
+
+    run.__name__ = name
+    return admin.action(description=parent.short_description)(run)
 
 
 @admin.register(procrastinate_models.ProcrastinateJob)
@@ -32,6 +49,10 @@ class JobAdmin(ProcrastinateJobAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+    retry = _audited("retry", audit.AuditAction.JOB_RETRY, ("failed", "doing"))
+    cancel = _audited("cancel", audit.AuditAction.JOB_CANCEL, ("todo",))
+    abort = _audited("abort", audit.AuditAction.JOB_ABORT, ("todo", "doing"))
+    actions = [retry, cancel, abort]
 
     def get_queryset(self, request):
         if request.resolver_match and request.resolver_match.url_name.endswith("_changelist"):

@@ -13,7 +13,8 @@ from ..models.freshness import Freshness
 from .activity import activity_of, with_activity
 from .common import EstimatedCountPaginator, PermissionCheckedActions, freshness_badge, report
 from .display import error_cell, time_column
-from .forcing import force_objects
+from .audit import AuditHistory
+from .forcing import audit_forced, force_objects
 
 
 class FreshnessFilter(admin.SimpleListFilter):
@@ -30,7 +31,7 @@ class FreshnessFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MirrorAdmin(PermissionCheckedActions, admin.ModelAdmin):
+class MirrorAdmin(AuditHistory, PermissionCheckedActions, admin.ModelAdmin):
     """Mirrored objects belong to the sync: staff look, force and exclude, never edit."""
 
     paginator = EstimatedCountPaginator
@@ -107,9 +108,13 @@ class MirrorAdmin(PermissionCheckedActions, admin.ModelAdmin):
     @admin.action(description="Force sync of the selected objects", permissions=["force_sync"])
     def force_sync_action(self, request, queryset):
         self.require(request, "force_sync")
-        report(self, request, force_objects(queryset, subtree=False).message())
+        tally = force_objects(queryset, subtree=False)
+        audit_forced(request, tally)
+        report(self, request, tally.message())
 
     @admin.action(description="Force sync of the selected objects with their subtrees", permissions=["force_sync"])
     def force_sync_subtree_action(self, request, queryset):
         self.require(request, "force_sync")
-        report(self, request, force_objects(queryset, subtree=True).message())
+        tally = force_objects(queryset, subtree=True)
+        audit_forced(request, tally)
+        report(self, request, tally.message())

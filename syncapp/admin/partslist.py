@@ -12,8 +12,10 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
+from .. import audit
 from ..models import PartsList, PartsListArticle, PartsListProfile
 from ..models.partslist import ParseStatus
+from .audit import AuditHistory
 from .display import time_column
 from .partslist_pages import elevation_sheet_context, export_urls
 
@@ -27,7 +29,7 @@ def _row_count(model):
 
 
 @admin.register(PartsList)
-class PartsListAdmin(admin.ModelAdmin):
+class PartsListAdmin(AuditHistory, admin.ModelAdmin):
     list_display = ("elevation_link", "parse_status", "article_count", "profile_count", "size",
                     "downloaded_short", "parsed_short")
     list_filter = ("parse_status",)
@@ -102,6 +104,9 @@ class PartsListAdmin(admin.ModelAdmin):
             # Pending makes the job parse again even when this content was parsed before.
             PartsList.objects.filter(pk__in=ids).update(parse_status=ParseStatus.PENDING, parse_error="")
             queued = defer_parse_jobs(ids, priority=priority)
+            # Every parts list staff asked to re-parse, queued now or already waiting.
+            audit.record_many(request, audit.AuditAction.REPARSE,
+                              PartsList.objects.filter(pk__in=ids).select_related("elevation"))
         text = f"Queued {len(queued)} parse job{'' if len(queued) == 1 else 's'}"
         if len(ids) > len(queued):
             text += f"; {len(ids) - len(queued)} already queued"

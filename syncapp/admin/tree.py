@@ -57,14 +57,14 @@ class DirectoryAdmin(MirrorAdmin):
                   permissions=["exclude"])
     def exclude_action(self, request, queryset):
         self.require(request, "exclude")
-        n = set_excluded(queryset, True)
+        n = set_excluded(request, queryset, True)
         report(self, request, f"Excluded {plural(n, 'directory', 'directories')} from sync (subtrees included).")
 
     @admin.action(description="Include the selected directories (with their subtrees) in sync again",
                   permissions=["exclude"])
     def include_action(self, request, queryset):
         self.require(request, "exclude")
-        n = set_excluded(queryset, False)
+        n = set_excluded(request, queryset, False)
         report(self, request, f"Included {plural(n, 'directory', 'directories')} in sync again (subtrees included).")
 
 

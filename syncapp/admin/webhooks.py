@@ -1,9 +1,14 @@
-"""Webhook endpoints and their deliveries in the admin: the secret shown once, rotation, resume, every attempt visible."""
+"""Webhook endpoints and their deliveries in the admin: the secret shown once, rotation, resume, every attempt visible.
+
+Every create, change, rotation, resume and delete of an endpoint goes to the audit trail
+(``syncapp.audit``); the secret never does.
+"""
 
 from django import forms
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
+from .. import audit
 from ..models import WebhookDelivery, WebhookEndpoint
 from ..models.webhooks import WebhookEvent
 from ..webhooks.endpoints import (WebhookEndpointError, check_endpoint, create_endpoint, delete_endpoint,
@@ -31,6 +36,13 @@ class WebhookEndpointForm(forms.ModelForm):
             except WebhookEndpointError as error:
                 raise forms.ValidationError(str(error)) from None
         return data
+
+
+AUDITED_FIELDS = ("url", "events", "directory_id", "active")
+
+
+def _audited(endpoint) -> dict:
+    return {name: getattr(endpoint, name) for name in AUDITED_FIELDS}
 
 
 def _secret_page(admin_view, request, issued, title: str):
@@ -76,20 +88,27 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            update_endpoint(obj, url=data["url"], events=data["events"], directory=data.get("directory"),
-                            active=data.get("active", True))
+            before = _audited(WebhookEndpoint.objects.get(pk=obj.pk))
+            updated = update_endpoint(obj, url=data["url"], events=data["events"], directory=data.get("directory"),
+                                      active=data.get("active", True))
+            changes = audit.changed_fields(before, _audited(updated))
+            if changes:
+                audit.record(request, audit.AuditAction.WEBHOOK_CHANGE, updated, changes=changes)
             return
         issued = create_endpoint(client=data["client"], url=data["url"], events=data["events"],
                                  directory=data.get("directory"))
+        audit.record(request, audit.AuditAction.WEBHOOK_CREATE, issued.endpoint,
+                     details={"client": issued.endpoint.client.name, **_audited(issued.endpoint)})
         obj.pk = issued.endpoint.pk
         request._issued_webhook_secret = issued  # for response_add only: never logged
 
     def delete_model(self, request, obj):
+        audit.record(request, audit.AuditAction.WEBHOOK_DELETE, obj, details=_audited(obj))
         delete_endpoint(obj)
 
     def delete_queryset(self, request, queryset):
         for endpoint in queryset:
-            delete_endpoint(endpoint)
+            self.delete_model(request, endpoint)
 
     def response_add(self, request, obj, post_url_continue=None):
         issued = getattr(request, "_issued_webhook_secret", None)
@@ -104,11 +123,18 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             self.message_user(request, "Select exactly one endpoint to rotate.", messages.ERROR)
             return None
         issued = rotate_secret(queryset.get())
+        audit.record(request, audit.AuditAction.WEBHOOK_CHANGE, issued.endpoint,
+                     details={"secret": "rotated", "previous_secret_until": issued.endpoint.previous_secret_until.isoformat()})
         return _secret_page(self, request, issued, f"New signing secret of {issued.endpoint.url}")
 
     @admin.action(description="Resume the selected paused endpoints", permissions=["change"])
     def resume_selected(self, request, queryset):
-        resumed = sum(1 for endpoint in queryset if resume_endpoint(endpoint))
+        resumed = 0
+        for endpoint in queryset:
+            if resume_endpoint(endpoint):
+                audit.record(request, audit.AuditAction.WEBHOOK_CHANGE, endpoint,
+                             changes={"paused": [endpoint.pause_reason, None]})
+                resumed += 1
         self.message_user(request, f"Resumed {resumed} endpoint(s).", messages.SUCCESS)
 
 

@@ -1,16 +1,16 @@
 """Failed authentication is limited per client address, in PostgreSQL (right with any number of processes).
 
-After ``API_AUTH_FAILURE_LIMIT`` failures from one address, every authentication from it is
-refused (429, ``Retry-After``) until ``API_AUTH_COOLOFF_S`` seconds have passed since its last
-failure; failures older than that are forgotten. The semantics are django-axes' (failure
-limit, cool-off after the last failure), so the admin's login protection can share both
-settings. Only failures write; a request from an address with no recent failure costs one
-indexed read.
+After ``AXES_FAILURE_LIMIT`` failures from one address, every authentication from it is
+refused (429, ``Retry-After``) until ``AXES_COOLOFF_TIME`` has passed since its last failure;
+failures older than that are forgotten. These are django-axes' own settings (environment:
+AUTH_FAILURE_LIMIT, AUTH_COOLOFF_S), so the admin's login and the API share one limit and
+one cool-off. Axes counts per user and address; here there is no user (the key is the
+secret), so the count is per address. Only failures write; a request from an address with no
+recent failure costs one indexed read.
 """
 
 import ipaddress
 import math
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -45,10 +45,10 @@ def failure_annotations(address: str) -> dict:
 
 def lock_remaining(failures: int | None, last_failure_at, now=None) -> int:
     """Seconds until an address with these failures may try again; 0 when it is not locked."""
-    if not failures or failures < settings.API_AUTH_FAILURE_LIMIT:
+    if not failures or failures < settings.AXES_FAILURE_LIMIT:
         return 0
     now = now or timezone.now()
-    remaining = (last_failure_at + timedelta(seconds=settings.API_AUTH_COOLOFF_S) - now).total_seconds()
+    remaining = (last_failure_at + settings.AXES_COOLOFF_TIME - now).total_seconds()
     return max(0, math.ceil(remaining))
 
 
@@ -61,7 +61,7 @@ def seconds_locked(address: str, now=None) -> int:
 def record_failure(address: str, now=None) -> None:
     """Count one failure (one statement; a failure after the cool-off starts a new count)."""
     now = now or timezone.now()
-    forget_before = now - timedelta(seconds=settings.API_AUTH_COOLOFF_S)
+    forget_before = now - settings.AXES_COOLOFF_TIME
     table = ApiAuthFailure._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -74,5 +74,5 @@ def record_failure(address: str, now=None) -> None:
 
 def forget_old_failures(now=None) -> int:
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.API_AUTH_COOLOFF_S)
+    cutoff = now - settings.AXES_COOLOFF_TIME
     return ApiAuthFailure.objects.filter(last_failure_at__lt=cutoff).delete()[0]

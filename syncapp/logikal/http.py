@@ -162,6 +162,8 @@ def _data(response: httpx.Response, key: str, expect_data: bool):
                                        field="body", endpoint=key, status=response.status_code, retryable=True)
         cut.maybe_processed = True
         raise cut from None
+    if b"\\u0000" in response.content:
+        body = _without_nul(body)
     if not isinstance(body, dict):
         raise errors.MalformedResponse(f"{key}: expected a JSON object envelope, got {type(body).__name__}",
                                        field="body", endpoint=key, status=response.status_code)
@@ -171,6 +173,21 @@ def _data(response: httpx.Response, key: str, expect_data: bool):
         raise errors.MalformedResponse(f"{key}: malformed field data: missing", field="data", endpoint=key,
                                        status=response.status_code)
     return body["data"]
+
+
+def _without_nul(value):
+    """The payload with NUL characters dropped from every string: PostgreSQL stores none (text or jsonb).
+
+    Any other character, markup and control characters included, is kept: upstream text is
+    data, escaped wherever it is shown.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
 
 
 def _envelope(response: httpx.Response) -> tuple[str, list[str]]:

@@ -1,6 +1,7 @@
 """The mirror of the LogiKal project centre, its sync configuration and its records."""
 
 from .api import ApiAuthFailure, ApiClient, ApiRequestCount, ApiScope, ApiSyncRequest, ApiToken
+from .audit import AuditAction, AuditEntry
 from .changes import Change, ChangeFeedHorizon, ChangeKind
 from .config import ObjectSyncConfig, ObjectType
 from .mirror import Directory, Elevation, Phase, Project
@@ -17,6 +18,8 @@ __all__ = [
     "ApiScope",
     "ApiSyncRequest",
     "ApiToken",
+    "AuditAction",
+    "AuditEntry",
     "Change",
     "ChangeFeedHorizon",
     "ChangeKind",

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .faults import FaultConfig
 
-DATASETS = ("demo", "small", "large")
+DATASETS = ("demo", "small", "large", "hostile")
 NAVIGATION_MODES = ("strict", "lenient")
 LATENCY_MODES = ("none", "real")
 PARTS_LIST_SIZES = ("realistic", "small")

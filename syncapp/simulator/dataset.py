@@ -4,6 +4,8 @@
   among them the reference project "DOS22309" (phases "Posities zonder levering", the null-GUID
   default phase with elevations P1-P13, and "Fase 1 (DEMO)" with 4 elevations).
 - ``small``: 3 directories, 4 projects, 2 phases each, 3 elevations per phase (fast tests).
+- ``hostile``: like ``small`` in shape, but every name and description is what an attacker
+  could type in LogiKal: markup, quotes, control characters, very long strings (``hostile.py``).
 - ``large``: 50 directories, 1,000 projects, 5,000 phases, 100,000 elevations. Only directories
   and projects exist at start; phases and elevations are generated when first listed.
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from . import catalog
+from . import catalog, hostile
 from .catalog import NULL_GUID, guid_from
 from .model import Elevation, Phase, Project, Tree
 
@@ -78,6 +80,12 @@ class DatasetSource:
     def build_tree(self) -> Tree:
         if self.dataset == "demo":
             directories, plans = list(DEMO_DIRECTORIES), list(DEMO_PROJECTS)
+        elif self.dataset == "hostile":
+            directories = hostile.directory_paths()
+            plans = [ProjectPlan(d, hostile.name(i, f"P{i}") if i else hostile.long_name("P0"), hostile.text(i + 1)[:40],
+                                 (("", hostile.name(i + 2, "default"), 2, hostile.text(i + 3)[:60] + " E"),
+                                  ("", hostile.name(i + 4, "phase"), 2, hostile.text(i + 5)[:60] + " F.")))
+                     for i, d in enumerate(directories + ["", directories[1]])]
         elif self.dataset == "small":
             directories = ["Projects", "Projects/2024", "Archive"]
             plans = [ProjectPlan(d) for d in ("Projects/2024", "Projects/2024", "Projects", "Archive")]
@@ -122,10 +130,15 @@ class DatasetSource:
                 phase_id = NULL_GUID  # every project's first phase is the default one
             plans.append(PhasePlan(
                 id=phase_id or guid_from(self.seed, "phase", project.index, k), name=name,
-                description="" if k == 0 else rng.choice(("", "Levering week 12", "Optie", "Hoofdgebouw")),
+                description=self._phase_description(rng, k),
                 elevation_names=tuple(_elevation_name(prefix, j) for j in range(1, count + 1)),
             ))
         return plans
+
+    def _phase_description(self, rng, k: int) -> str:
+        if self.dataset == "hostile":
+            return hostile.LONG_TEXT if k else hostile.text(k)
+        return "" if k == 0 else rng.choice(("", "Levering week 12", "Optie", "Hoofdgebouw"))
 
     def phases_for(self, project: Project) -> list[Phase]:
         return [Phase(p.id, p.name, p.description, project.id, index=k)
@@ -157,8 +170,9 @@ class DatasetSource:
             width=width, height=height, color_inside=inside, color_outside=outside,
             insertion_color_inside=inside, insertion_color_outside=rng.choice((outside, "RAL 9005")),
             model_description=f"{kind} {max(1, round(width / 900))}-field",
-            user_description=rng.choice(("", "", "Keuken", "Woonkamer", "Entree", "Trappenhuis", "Slaapkamer")),
-            created_by=rng.choice(catalog.PEOPLE), created_date=created,
+            user_description=hostile.LONG_TEXT if self.dataset == "hostile" else
+            rng.choice(("", "", "Keuken", "Woonkamer", "Entree", "Trappenhuis", "Slaapkamer")),
+            created_by=hostile.text(project.index) if self.dataset == "hostile" else rng.choice(catalog.PEOPLE), created_date=created,
             changed_date=rng.randint(created, project.changed_date),
             type=kind, state=rng.choice(("Calculated", "Calculated", "Modified")),
             is_in_recycle_bin=in_recycle_bin,

@@ -1,6 +1,7 @@
 """Who may call what: keys, v1 tokens, scopes, revocation, the failed-authentication limit, logs, metrics."""
 
 import logging
+from datetime import timedelta
 
 from syncapp.api.clients import create_api_client, revoke_api_client, rotate_api_client_key
 from syncapp.models import ApiClient, ApiRequestCount
@@ -69,8 +70,8 @@ def test_keys_are_stored_only_as_digests(transactional_db):
 
 
 def test_too_many_failures_from_one_address_are_refused_for_the_cool_off(mirror, keys, http, settings):
-    settings.API_AUTH_FAILURE_LIMIT = 3
-    settings.API_AUTH_COOLOFF_S = 600
+    settings.AXES_FAILURE_LIMIT = 3
+    settings.AXES_COOLOFF_TIME = timedelta(seconds=600)
     for _ in range(3):
         assert_error(http("lsk_guess").get("/api/v2/projects"), 401, "INVALID_TOKEN")
     refused = http("lsk_guess").get("/api/v2/projects")
@@ -83,17 +84,15 @@ def test_too_many_failures_from_one_address_are_refused_for_the_cool_off(mirror,
 
 
 def test_the_cool_off_ends_and_old_failures_are_forgotten(mirror, keys, http, settings):
-    from datetime import timedelta
-
     from syncapp.models import ApiAuthFailure
 
-    settings.API_AUTH_FAILURE_LIMIT = 2
+    settings.AXES_FAILURE_LIMIT = 2
     for _ in range(2):
         http("lsk_guess").get("/api/v2/projects")
     assert http(keys.reader).get("/api/v2/projects").status_code == 429
     row = ApiAuthFailure.objects.get()
     ApiAuthFailure.objects.filter(pk=row.pk).update(
-        last_failure_at=row.last_failure_at - timedelta(seconds=settings.API_AUTH_COOLOFF_S + 1))
+        last_failure_at=row.last_failure_at - settings.AXES_COOLOFF_TIME - timedelta(seconds=1))
     assert http(keys.reader).get("/api/v2/projects").status_code == 200
     http("lsk_guess").get("/api/v2/projects")  # a failure after the cool-off starts a new count
     assert ApiAuthFailure.objects.get().failures == 1

@@ -24,6 +24,9 @@ CASES = {
     "parts list size unit": ("PARTS_LIST_MAX_BYTES", "32MB", "PARTS_LIST_MAX_BYTES: expected an integer"),
     "jobs per tick zero": ("SCHEDULER_MAX_JOBS_PER_TICK", "0", "SCHEDULER_MAX_JOBS_PER_TICK: must be at least 1"),
     "log level": ("LOG_LEVEL", "verbose", "LOG_LEVEL: expected one of"),
+    "auth limit zero": ("AUTH_FAILURE_LIMIT", "0", "AUTH_FAILURE_LIMIT: must be at least 1, got 0"),
+    "renamed api limit": ("API_AUTH_FAILURE_LIMIT", "5", "API_AUTH_FAILURE_LIMIT: renamed to AUTH_FAILURE_LIMIT"),
+    "idle timeout short": ("SESSION_IDLE_TIMEOUT_S", "5", "SESSION_IDLE_TIMEOUT_S: must be at least 60, got 5"),
 }
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import User
 from standardwebhooks import Webhook
 
-from syncapp.models import Elevation, WebhookDelivery, WebhookEndpoint
+from syncapp.models import AuditEntry, Elevation, WebhookDelivery, WebhookEndpoint
 from syncapp.sync.changes import record_content_changes
 
 from ..sync import factories
@@ -41,6 +41,10 @@ def test_staff_register_an_endpoint_see_its_secret_once_rotate_it_and_follow_its
     new = secret_on(client.post("/admin/syncapp/webhookendpoint/",
                                 {"action": "rotate_selected", "_selected_action": [endpoint.pk]}))
     assert new != secret
+    trail = list(AuditEntry.objects.filter(object_type="syncapp.webhookendpoint").order_by("pk"))
+    assert [(e.action, e.actor) for e in trail] == [("webhook_create", "boss"), ("webhook_change", "boss")]
+    assert trail[1].details["secret"] == "rotated"
+    assert not any(s in json.dumps([e.details, e.changes]) for e in trail for s in (secret, new))
 
     settings.WEBHOOK_PAUSE_AFTER_FAILURES = 1
     receiver.answers = [500]
@@ -54,6 +58,10 @@ def test_staff_register_an_endpoint_see_its_secret_once_rotate_it_and_follow_its
     failed = WebhookDelivery.objects.exclude(status="delivered").get()
     page = client.get(f"/admin/syncapp/webhookdelivery/{failed.pk}/change/").content.decode()
     assert "HTTP 500" in page and json.loads(later.body)["data"]["fields"] == ["amount"]
+
+    client.post(f"/admin/syncapp/webhookendpoint/{endpoint.pk}/delete/", {"post": "yes"})
+    assert not WebhookEndpoint.objects.exists()
+    assert AuditEntry.objects.filter(action="webhook_delete", object_id=str(endpoint.pk)).count() == 1
 
 
 def test_the_admin_refuses_a_client_without_the_scope_and_a_private_address(client, receiver, settings):

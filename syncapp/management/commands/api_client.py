@@ -13,6 +13,7 @@ from syncapp.api.clients import (
     revoke_api_client,
     rotate_api_client_key,
 )
+from syncapp.audit import command_actor
 from syncapp.management.command_errors import database_errors_as_command_error
 from syncapp.models import ApiClient
 
@@ -43,20 +44,20 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
 
     def _create(self, *, name, scopes, **_):
-        issued = create_api_client(name=name, scopes=scopes)
+        issued = create_api_client(name=name, scopes=scopes, actor=command_actor("api_client"))
         self.stdout.write(f"Created API client {issued.client.name} (scopes: {', '.join(issued.client.scopes)}). "
                           "Its key is shown once, below; store it now:")
         self.stdout.write(issued.key)
 
     def _rotate(self, *, name, **_):
-        issued = rotate_api_client_key(find_api_client(name))
+        issued = rotate_api_client_key(find_api_client(name), actor=command_actor("api_client"))
         self.stdout.write(f"New key for API client {issued.client.name}; the old key no longer works. "
                           "Shown once, below:")
         self.stdout.write(issued.key)
 
     def _revoke(self, *, name, **_):
         client = find_api_client(name)
-        if revoke_api_client(client):
+        if revoke_api_client(client, actor=command_actor("api_client")):
             self.stdout.write(f"Revoked API client {client.name}: its key and tokens no longer work.")
         else:
             self.stdout.write(f"API client {client.name} was already revoked.")

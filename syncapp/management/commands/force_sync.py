@@ -6,6 +6,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from syncapp import audit
+from syncapp.audit import command_actor
 from syncapp.management.command_errors import database_errors_as_command_error
 from syncapp.management.job_progress import JobFollower
 from syncapp.management.object_lookup import TYPES, NoSingleMatch, describe, find_object, full_path
@@ -58,6 +60,9 @@ class Command(BaseCommand):
                                    "or a directory above it); pass --include-excluded to sync it anyway") from None
             raise CommandError(f"refused: {error}") from None
 
+        audit.record(command_actor("force_sync"),
+                     audit.AuditAction.FORCE_SYNC_SUBTREE if subtree else audit.AuditAction.FORCE_SYNC, obj,
+                     details={"include_excluded": options["include_excluded"], "queued": len(result.job_ids)})
         what = f"{object_type} {full_path(obj)}" + (" with its subtree" if subtree else "")
         if result.job_ids:
             self.stdout.write(f"Queued a forced sync of {what} (job {', '.join(map(str, result.job_ids))}).")
