@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeHistogramMetricFamily, GaugeMetricFamily
 
 from . import stats
+from .sync import blocked
 
 PREFIX = "logikal_sync"
 RUN_WINDOW = timedelta(hours=1)
@@ -134,6 +135,19 @@ class DatabaseCollector:
         )
         workers.add_metric([], stats.workers_alive(WORKER_ALIVE_WITHIN_S))
         yield workers
+
+        stuck = blocked.counts()
+        too_long = GaugeMetricFamily(
+            f"{PREFIX}_jobs_running_too_long",
+            "Jobs running longer than STALLED_JOB_SECONDS (very slow, or their worker died and the rescue has not "
+            "settled them yet).")
+        too_long.add_metric([], stuck["jobs_running_too_long"])
+        yield too_long
+        held_up = GaugeMetricFamily(
+            f"{PREFIX}_objects_blocked",
+            "Objects whose due job waits behind a job of the same object running longer than STALLED_JOB_SECONDS.")
+        held_up.add_metric([], stuck["objects_blocked"])
+        yield held_up
 
 
     def _api(self):

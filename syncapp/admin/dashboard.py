@@ -12,6 +12,7 @@ from .. import stats
 from ..models.config import TYPE_ORDER, ObjectSyncConfig
 from ..models.freshness import Freshness
 from ..snapshots import freshness_history
+from ..sync import blocked
 from .chart import render_chart
 from .runs import outcome_text, with_retry_job
 
@@ -58,11 +59,21 @@ def dashboard_figures(now=None) -> dict:
             for queue in queues
         ],
         "problems": problems(now),
+        "stuck": stuck(),
         "syncs_per_hour": [
             {"hour": row["hour"], "outcome": row["outcome"], "count": row["n"]}
             for row in stats.syncs_per_hour(now)
         ],
         "freshness_history": freshness_history(now=now, current=freshness),
+    }
+
+
+def stuck() -> dict:
+    """Jobs running longer than STALLED_JOB_SECONDS and the objects whose due job they hold up."""
+    return {
+        "threshold_s": settings.STALLED_JOB_SECONDS,
+        "jobs": [vars(job) for job in blocked.long_running_jobs(limit=10)],
+        "blocked": [vars(obj) for obj in blocked.blocked_objects(limit=10)],
     }
 
 

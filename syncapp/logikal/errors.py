@@ -55,6 +55,13 @@ class LoginRefused(UpstreamError):
     retryable = True
 
 
+class SessionUncertain(UpstreamError):
+    """A session whose login or logout outcome is unknown, or whose slot was lost, may not log in
+    again or make calls: the server may still count it. The job retries on another session."""
+
+    retryable = True
+
+
 class SessionSlotTimeout(UpstreamError):
     """No upstream session became free within the wait limit (LOGIKAL_MAX_SESSIONS is in use)."""
 

@@ -46,6 +46,8 @@ def _upstream_summary(error: errors.UpstreamError) -> str:
         return "LogiKal refused the configured login (check LOGIKAL_USERNAME and LOGIKAL_PASSWORD)"
     if isinstance(error, errors.LoginRefused):
         return "LogiKal has no free session for our user (its session limit is reached)"
+    if isinstance(error, errors.SessionUncertain):
+        return "A LogiKal session that may still be open had to expire first (session limit kept)"
     if isinstance(error, errors.SessionSlotTimeout):
         return "Waited too long for a free LogiKal session (all allowed sessions were busy)"
     if isinstance(error, errors.SessionExpired):

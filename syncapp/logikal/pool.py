@@ -167,9 +167,15 @@ class SessionPool:
         return held > max(1, self.max_sessions // (self._foreign_waiters + 1))
 
     def _retire(self, session: Session) -> None:
-        """Log out, then free the slot (in this order: the server never sees more than the cap)."""
+        """Log out, then free the slot (in this order: the server never sees more than the cap).
+
+        A session whose login or logout went unanswered may still exist on the server: its slot is
+        not freed but left to expire with its lease (no longer renewed), as a killed worker's is."""
         session.logout()
-        if session.slot is not None and not session.lost:
+        if session.uncertain and session.slot is not None and not session.lost:
+            logger.warning("LogiKal session #%s may still be open upstream; its slot %s stays taken until its "
+                           "lease ends (%ss at most)", session.number, session.slot, self.lease_s)
+        elif session.slot is not None and not session.lost:
             try:
                 self.db.run(store.release_slot, self.scope, self.holder, session.slot)
             except Exception:  # noqa: BLE001 - the lease expires by itself

@@ -65,6 +65,9 @@ class Session:
         self.logins = 0
         self.last_used = time.monotonic()
         self.lost = False  # its lease slot was taken over: log out at the next chance
+        # A login or logout whose outcome is unknown (a timeout, a 5xx): the server may hold a session
+        # we have no token for. Its slot is then kept until the lease ends, never handed on earlier.
+        self.uncertain = False
 
     def __repr__(self) -> str:
         where = self.cursor.describe() if self.cursor is not None else "unknown"
@@ -77,9 +80,20 @@ class Session:
 
     # -- login and logout --------------------------------------------------------------------------
     def login(self) -> None:
-        data = self.transport.request("POST", "/auth", json=self._credentials.login_body(),
-                                      retry_read_timeouts=False)
-        self._token = parse_login(data)
+        if self.uncertain:
+            # A session this one may have left on the server still counts against the cap there.
+            raise errors.SessionUncertain("a LogiKal session of this slot may still be open upstream; "
+                                          "its slot is kept until its lease ends")
+        try:
+            data = self.transport.request("POST", "/auth", json=self._credentials.login_body(),
+                                          retry_read_timeouts=False)
+            self._token = parse_login(data)
+        except errors.UpstreamError as exc:
+            # The server may have opened a session if the request reached it and no answer came back
+            # (a read timeout, a cut connection) or a 200 came back unreadable; an error answer or a
+            # connection never made means no session.
+            self.uncertain = bool(getattr(exc, "maybe_processed", False)) or isinstance(exc, errors.MalformedResponse)
+            raise
         self.cursor = Place()
         self.logins += 1
         logger.info("LogiKal session #%s logged in (slot %s, login %d)", self.number, self.slot, self.logins)
@@ -90,11 +104,14 @@ class Session:
         if token is None:
             return
         try:
-            # No retries: a logout that fails is left to the server's own expiry.
-            self.transport.request("DELETE", "/auth", token=token, expect_data=False, retries=0)
+            # Retried like a read (a repeated DELETE of an ended session answers 401): a logout that
+            # still fails leaves a session the server holds until its own expiry, and its slot taken.
+            self.transport.request("DELETE", "/auth", token=token, expect_data=False)
             logger.info("LogiKal session #%s logged out (slot %s)", self.number, self.slot)
         except errors.UpstreamError as exc:
-            logger.info("LogiKal session #%s: logout failed (%s); the server will expire it", self.number, exc)
+            self.uncertain = _may_have_left_a_session(exc)
+            logger.info("LogiKal session #%s: logout failed (%s); the server will expire it%s", self.number, exc,
+                        " (its slot stays taken until then)" if self.uncertain else "")
 
     def forget_token(self) -> None:
         """After a 401: the server no longer knows the token, so there is nothing to log out."""
@@ -112,6 +129,8 @@ class Session:
         self._with_relogin(lambda: self._navigate(target))
 
     def _with_relogin(self, action):
+        if self.lost:
+            raise errors.SessionUncertain("this LogiKal session's slot was lost; it may not make calls any more")
         try:
             return action()
         except errors.SessionExpired as exc:
@@ -190,6 +209,12 @@ class Session:
             self.moves.learn(step.move, True)
             logger.info("LogiKal accepts selecting a %s from a %s", step.move[1], step.move[2])
         self.cursor = _after(self.cursor, step)
+
+
+def _may_have_left_a_session(exc: errors.UpstreamError) -> bool:
+    """After a failed logout: could the server still hold the session? Only a definite answer
+    (401: no such session; 403/400/404: refused for good) says it cannot."""
+    return not isinstance(exc, (errors.SessionExpired, errors.LoginRefused, errors.PermanentUpstreamError))
 
 
 def _after(cursor: Place, step: Step) -> Place:

@@ -80,6 +80,8 @@ class SyncRun(models.Model):
             # The dashboard's open problems: few rows among many runs.
             models.Index(name="syncrun_open_failure_idx", fields=["-started_at"],
                          condition=Q(outcome__in=["failed", "retrying"], resolved_at__isnull=True)),
+            # Every worker's rescue looks for runs left "running" by a job that is over (few rows).
+            models.Index(name="syncrun_running_idx", fields=["job_id"], condition=Q(outcome="running")),
         ]
         constraints = [
             models.CheckConstraint(

@@ -92,6 +92,22 @@ def recovered_jobs(ids) -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
+def lost_jobs() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(LOST_SQL)
+        return cursor.fetchall()
+
+
+def retrying_runs_left_behind() -> list[tuple]:
+    """Failed attempts whose work no finished job took over (their successor missing, waiting or running)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r.id, r.object_label, r.next_job_id FROM syncapp_syncrun r "
+            "LEFT JOIN procrastinate_jobs j ON j.id = r.next_job_id "
+            "WHERE r.outcome = 'retrying' AND (j.id IS NULL OR j.status IN ('todo', 'doing'))")
+        return cursor.fetchall()
+
+
 def job_statuses(ids) -> dict[int, str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, status FROM procrastinate_jobs WHERE id = ANY(%s)", [list(ids)])

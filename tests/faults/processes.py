@@ -68,8 +68,10 @@ class Supervisor:
     """Keeps one `sync_worker` running and starts a fresh one whenever it exits, as a Procfile
     platform restarts a crashed dyno. Records how each worker ended."""
 
-    def __init__(self, env: dict, log_dir: Path, *, concurrency: int = 4, restart_delay: float = 0.5):
+    def __init__(self, env: dict, log_dir: Path, *, concurrency: int = 4, restart_delay: float = 0.5,
+                 name: str = "worker"):
         self.env = env
+        self.name = name
         self.log_dir = log_dir
         self.concurrency = concurrency
         self.restart_delay = restart_delay
@@ -88,12 +90,12 @@ class Supervisor:
         self.stop()
 
     def _start(self) -> subprocess.Popen:
-        log = self.log_dir / f"worker-{len(self.logs) + 1}.log"
+        log = self.log_dir / f"{self.name}-{len(self.logs) + 1}.log"
         self.logs.append(log)
         with log.open("w") as out:
             return subprocess.Popen(
                 [sys.executable, str(ROOT / "manage.py"), "sync_worker", "--concurrency", str(self.concurrency),
-                 "--name", f"worker-{len(self.logs)}"],
+                 "--name", f"{self.name}-{len(self.logs)}"],
                 env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
             )
 
@@ -108,6 +110,13 @@ class Supervisor:
                 return
             self.exits.append((status, time.monotonic()))
             self._stopping.wait(self.restart_delay)
+
+    def kill(self) -> int:
+        """SIGKILL the current worker (the supervisor starts a fresh one); returns its pid."""
+        with self._lock:
+            process = self._process
+        process.kill()
+        return process.pid
 
     def stop(self, timeout: float = 40) -> int | None:
         """SIGTERM the current worker; returns its exit status."""

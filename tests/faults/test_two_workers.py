@@ -7,7 +7,7 @@ from syncapp.models import Directory, SyncRun
 from syncapp.sync.force import force_sync
 from syncapp.sync.tick import scheduler_tick
 
-from ..sync.harness import running_worker, wait_idle
+from ..sync.harness import pending_jobs, running_worker, wait_idle
 from . import live, mirror
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
@@ -36,9 +36,13 @@ def test_two_workers_sync_each_object_one_at_a_time_and_never_pass_the_session_c
     assert twice.count() >= 5  # the race was real: many objects were synced by both triggers
     assert mirror.overlapping_runs() == []
     assert stats["peak_sessions"] <= CAP
-    # A transient failure under load may be retried; what must hold is that it was retried
-    # to success and that nothing ended failed.
+    # A transient failure under load may be retried; what must hold is that its work was taken
+    # over by a job that finished, that it was retried to success and that nothing ended failed.
+    tally.jobs_wedged += pending_jobs()
+    assert pending_jobs() == 0
     assert [(r.object_label, r.error) for r in SyncRun.objects.filter(outcome="failed")] == []
+    assert live.retrying_runs_left_behind() == []
+    assert live.lost_jobs() == []
     for run in SyncRun.objects.filter(outcome="retrying"):
         later = SyncRun.objects.filter(object_type=run.object_type, object_id=run.object_id,
                                        started_at__gt=run.started_at, outcome="success")

@@ -46,6 +46,8 @@ def test_transfer_and_schema_problems_and_our_own_limits_are_named():
     assert summarize(errors.SessionSlotTimeout("no slot")) == \
         "Waited too long for a free LogiKal session (all allowed sessions were busy)"
     assert summarize(errors.UpstreamClosed("closed")) == "Stopped because the worker was shutting down"
+    assert summarize(errors.SessionUncertain("maybe open")) == \
+        "A LogiKal session that may still be open had to expire first (session limit kept)"
     assert summarize(OperationalError("server closed the connection")) == \
         "Database error (connection lost or statement refused)"
     assert summarize(KeyError("x")) == "Unexpected error in the sync (KeyError); see the details"

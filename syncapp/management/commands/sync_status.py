@@ -13,6 +13,7 @@ from syncapp.management.command_errors import database_errors_as_command_error
 from syncapp.models import ObjectSyncConfig
 from syncapp.models.freshness import Freshness
 from syncapp.stats import MIRROR_MODELS, staleness_summary
+from syncapp.sync import blocked
 
 
 def past_threshold(now) -> dict[str, int]:
@@ -46,13 +47,16 @@ class Command(BaseCommand):
         for object_type, row in summary.items():
             row["past_threshold"] = stale[object_type]
         ok = not any(stale.values())
+        jobs, held_up = blocked.long_running_jobs(), blocked.blocked_objects()
         if options["json"]:
             self.stdout.write(json.dumps({
                 "generated_at": now, "background_sync_enabled": settings.BACKGROUND_SYNC_ENABLED, "ok": ok,
-                "types": summary,
+                "types": summary, "jobs_running_too_long": [vars(job) for job in jobs],
+                "objects_blocked": [vars(obj) for obj in held_up],
             }, cls=DjangoJSONEncoder, indent=2))
         else:
             self._table(summary, now)
+            self._stuck(jobs, held_up)
             if ok:
                 self.stdout.write("OK: every live object is within its staleness threshold.")
             else:
@@ -61,6 +65,16 @@ class Command(BaseCommand):
         if not ok:
             sys.stdout.flush()
             sys.exit(1)
+
+    def _stuck(self, jobs, held_up) -> None:
+        """Name the jobs running longer than STALLED_JOB_SECONDS and the objects they block."""
+        limit = settings.STALLED_JOB_SECONDS
+        for job in jobs:
+            self.stdout.write(f"RUNNING TOO LONG: {job.what}: job {job.job_id} ({job.task_name}) running for "
+                              f"{job.running_s:.0f} s (STALLED_JOB_SECONDS={limit})")
+        for obj in held_up:
+            self.stdout.write(f"BLOCKED: {obj.what}: job {obj.waiting_job_id} waits behind job "
+                              f"{obj.blocking_job_id}, running for {obj.blocked_s:.0f} s")
 
     def _table(self, summary: dict, now) -> None:
         states = [state.value for state in Freshness]
