@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce, Now
 
 from ..models import ChangeKind, Directory, Elevation, ObjectType, Phase, Project
 from ..models.tree import TYPES, type_of
+from ..webhooks.jobs import nudge_after_commit
 
 
 
@@ -53,6 +54,7 @@ def record_changes(model: type[Model], entries: list[tuple[int, str, list]]) -> 
     ids = [pk for pk, _kind, _fields in entries]
     stamped = model.objects.filter(pk__in=ids).update(content_changed_at=Now())
     write_feed_rows(model, entries)
+    nudge_after_commit()
     project_lookup = _project_lookup(model)
     if project_lookup is not None:
         projects = model.objects.filter(pk__in=ids).values(project_lookup)

@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('syncapp', '0012_syncrun_running_index'),
+        ('syncapp', '0013_webhooks'),  # both leaves of main's graph (0013_webhooks followed 0011)
     ]
 
     operations = [
