@@ -195,6 +195,14 @@ if PRODUCTION and METRICS_TOKEN is not None and len(METRICS_TOKEN) < 16:
 
 PROCRASTINATE_WORKER_DEFAULTS = None
 
+# --- Webhooks (README, "Webhooks") --------------------------------------------
+WEBHOOK_TIMEOUT_S = env_float("WEBHOOK_TIMEOUT_S", 10.0, minimum=0.5)
+WEBHOOK_RETRY_BASE_S = env_float("WEBHOOK_RETRY_BASE_S", 10.0, minimum=0.1)
+WEBHOOK_RETRY_MAX_S = env_float("WEBHOOK_RETRY_MAX_S", 3600.0, minimum=1.0)
+WEBHOOK_PAUSE_AFTER_FAILURES = env_int("WEBHOOK_PAUSE_AFTER_FAILURES", 10, minimum=1)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_SECRET_OVERLAP_HOURS = env_float("WEBHOOK_SECRET_OVERLAP_HOURS", 24.0, minimum=0.0)
+
 # --- Login protection, sessions, headers (README "Security") --------------------
 for _renamed in ("API_AUTH_FAILURE_LIMIT", "API_AUTH_COOLOFF_S"):
     if os.environ.get(_renamed) is not None:

@@ -24,7 +24,7 @@ SECTIONS = [
         ("syncapp", "partslist"),
     ]),
     ("Queue", [("procrastinate", "procrastinatejob")]),
-    ("API", [("syncapp", "apiclient")]),
+    ("API", [("syncapp", "apiclient"), ("syncapp", "webhookendpoint"), ("syncapp", "webhookdelivery")]),
     # Who did what (the audit trail) and who failed to log in (django-axes; unlock by deleting).
     ("Security", [("syncapp", "auditentry"), ("axes", "accessattempt"), ("axes", "accesslog"),
                   ("axes", "accessfailurelog")]),

@@ -7,13 +7,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .changefeed import prune_changes
-from .models import AuditEntry, SchedulerTick, SyncRun
+from .models import AuditEntry, SchedulerTick, SyncRun, WebhookDelivery
+from .models.webhooks import DeliveryStatus
 
 FINISHED_JOB_STATUSES = ("succeeded", "failed", "cancelled", "aborted")
 
 
 def prune_history(*, now=None) -> dict:
-    """Delete SyncRuns, ticks, finished jobs, feed changes, audit entries and login records past their retention."""
+    """Delete SyncRuns, ticks, finished jobs, feed rows, delivered webhooks, audit entries and logins past retention."""
     from axes.models import AccessFailureLog, AccessLog
 
     now = now or timezone.now()
@@ -42,8 +43,10 @@ def prune_history(*, now=None) -> dict:
                 [list(FINISHED_JOB_STATUSES), job_cutoff],
             )
             jobs = cursor.rowcount
+    # Delivered webhooks go with the feed rows they came from; undelivered ones are kept whatever their age.
+    deliveries, _ = WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED, delivered_at__lt=run_cutoff).delete()
     return {"sync_runs": runs, "ticks": ticks, "jobs": jobs, "changes": prune_changes(now=now),
-            "audit_entries": audit, "login_records": logins}
+            "webhook_deliveries": deliveries, "audit_entries": audit, "login_records": logins}
 
 
 # Tables whose statistics steer hot queries: Procrastinate's job fetch (an anti-join that

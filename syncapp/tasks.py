@@ -84,3 +84,26 @@ def prune_history_task(timestamp: int | None = None) -> dict:
 @app.task(name="snapshot_freshness", queue="maintenance", queueing_lock="snapshot_freshness", pass_context=False)
 def snapshot_freshness_task(timestamp: int | None = None) -> None:
     take_freshness_snapshot()
+
+
+@app.periodic(cron="* * * * *", periodic_id="webhooks")
+@app.task(name="dispatch_webhooks", queue="webhooks", queueing_lock="dispatch_webhooks", pass_context=False)
+def dispatch_webhooks_task(timestamp: int | None = None) -> int:
+    """Changes from the feed -> deliveries; wakes the senders (syncapp.webhooks.dispatch)."""
+    from .webhooks.dispatch import dispatch_all, endpoints_due
+    from .webhooks.jobs import defer_delivery
+
+    created = dispatch_all(defer_delivery)
+    for endpoint_id in endpoints_due():  # retries whose wait has passed
+        defer_delivery(endpoint_id)
+    return sum(created.values())
+
+
+@app.task(name="deliver_webhooks", queue="webhooks", pass_context=False)
+def deliver_webhooks_task(endpoint_id: int) -> None:
+    """One endpoint's due deliveries, in order (one sender per endpoint: syncapp.webhooks.deliver)."""
+    from .webhooks.deliver import deliver_endpoint
+    from .webhooks.jobs import defer_delivery
+
+    if deliver_endpoint(endpoint_id):
+        defer_delivery(endpoint_id)  # its time is up with deliveries left: hand the slot round, then go on

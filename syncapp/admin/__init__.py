@@ -4,4 +4,4 @@ The site itself (sections, the dashboard in the sidebar) is ``syncapp.admin_site
 dashboard lives at /admin/dashboard/ (``syncapp.admin.urls``).
 """
 
-from . import api, audit, config, jobs, partslist, runs, tree  # noqa: F401 - registration side effects
+from . import api, audit, config, jobs, partslist, runs, tree, webhooks  # noqa: F401 - registration side effects

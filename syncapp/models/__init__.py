@@ -9,6 +9,7 @@ from .partslist import PartsList, PartsListArticle, PartsListGlass, PartsListPro
 from .runs import SchedulerTick, SyncRun
 from .sessions import UpstreamRequestCount, UpstreamSessionLease, UpstreamSessionWaiter
 from .snapshots import FreshnessSnapshot
+from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiAuthFailure",
@@ -39,4 +40,6 @@ __all__ = [
     "UpstreamRequestCount",
     "UpstreamSessionLease",
     "UpstreamSessionWaiter",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

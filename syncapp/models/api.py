@@ -18,6 +18,7 @@ from django.db.models import Q
 class ApiScope(models.TextChoices):
     READ = "read", "Read the mirror"
     SYNC = "sync", "Ask for forced syncs"
+    WEBHOOKS = "webhooks", "Own webhook endpoints"
 
 
 CLIENT_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
@@ -34,7 +35,8 @@ class ApiClient(models.Model):
     )
     scopes = ArrayField(
         models.CharField(max_length=16, choices=ApiScope.choices), verbose_name="scopes", default=list, blank=True,
-        help_text="read: every GET of /api/v2 and /api/v1; sync: forced syncs (POST .../sync).",
+        help_text="read: every GET of /api/v2 and /api/v1; sync: forced syncs (POST .../sync); webhooks: webhook "
+                  "endpoints registered for this client receive changes.",
     )
     key_prefix = models.CharField(
         "key starts with", max_length=16, help_text="The first characters of the key, to recognise it; the rest is not kept."

@@ -23,6 +23,7 @@ from django.db.models import Count, IntegerField, Model, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Now
 
 from ..models import ChangeKind, Directory, Elevation, Phase, Project
+from ..webhooks.jobs import nudge_after_commit
 
 # How each mirrored type reaches its project (None: not below a project).
 _PROJECT_OF = {Directory: None, Project: "pk", Phase: "project_id", Elevation: "phase__project_id"}
@@ -46,6 +47,7 @@ def record_changes(model: type[Model], entries: list[tuple[int, str, list]]) -> 
     ids = [pk for pk, _kind, _fields in entries]
     stamped = model.objects.filter(pk__in=ids).update(content_changed_at=Now())
     write_feed_rows(model, entries)
+    nudge_after_commit()
     project_lookup = _PROJECT_OF[model]
     if project_lookup is not None:
         projects = model.objects.filter(pk__in=ids).values(project_lookup)

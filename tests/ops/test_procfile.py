@@ -81,3 +81,20 @@ def test_honcho_runs_release_then_web_and_worker_that_sync_the_simulator(clean_q
     output = log.read_text()
     assert "web.1" in output and "worker.1" in output
     assert "Background sync is enabled" in output
+
+
+def test_every_deployed_worker_serves_the_webhooks_queue():
+    """Procfile, App Platform spec and `up` start `sync_worker` without --queues: all queues, webhooks included."""
+    import yaml
+
+    from syncapp.management.commands.sync_worker import QUEUES
+    from syncapp.tasks import deliver_webhooks_task, dispatch_webhooks_task
+
+    assert "webhooks" in QUEUES
+    assert dispatch_webhooks_task.queue == deliver_webhooks_task.queue == "webhooks"
+    procfile = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
+    spec = yaml.safe_load((ROOT / ".do" / "app.yaml").read_text())
+    up = (ROOT / "syncapp" / "management" / "commands" / "up.py").read_text()
+    for command in (procfile["worker"], spec["workers"][0]["run_command"]):
+        assert command.strip().endswith("manage.py sync_worker"), command
+    assert '["sync_worker"]' in up

@@ -29,7 +29,7 @@ def test_the_index_has_one_section_per_meaning_with_the_tree_in_its_order(login,
         ("Sync", ["Dashboard", "Sync runs", "Sync configurations", "Scheduler ticks", "Upstream sessions"]),
         ("Mirror", ["Directories", "Projects", "Phases", "Elevations", "Parts lists"]),
         ("Queue", ["Procrastinate jobs"]),
-        ("API", ["API clients"]),
+        ("API", ["API clients", "Webhook endpoints", "Webhook deliveries"]),
         ("Security", ["Audit trail", "Access attempts", "Access logs", "Access failures"]),
         ("Authentication and Authorization", ["Groups", "Users"]),
     ]

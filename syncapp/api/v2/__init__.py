@@ -12,7 +12,8 @@ from . import changes, directories, elevations, projects, sync
 DESCRIPTION = """Read the LogiKal mirror and ask for forced syncs.
 
 Authenticate with `Authorization: Bearer <API key>` (create a key with `manage.py api_client create NAME
---scopes read,sync`, or in the admin). Scopes: `read` for every GET, `sync` for POST .../sync.
+--scopes read,sync`, or in the admin). Scopes: `read` for every GET, `sync` for POST .../sync
+(`webhooks`: the client may own webhook endpoints, registered in the admin).
 Errors: `{"detail": {"code", "message", "details"}}`. Every object carries `verified_at`, `state` and
 `last_error`; responses carry `ETag` and `Last-Modified` and answer 304 to conditional requests.
 """

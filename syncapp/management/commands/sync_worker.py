@@ -1,6 +1,6 @@
 """`manage.py sync_worker`: the Procfile's worker process.
 
-Runs the sync, scheduler, parser and maintenance queues with Procrastinate,
+Runs the sync, scheduler, parser, maintenance and webhooks queues with Procrastinate,
 queues a first scheduler tick at start (so a fresh deploy does not wait for the
 cron), and logs out of every upstream session on the way out.
 
@@ -31,17 +31,17 @@ from syncapp.worker_guard import guard_job_manager, make_worker, rescue_loop
 
 logger = logging.getLogger("syncapp.worker")
 
-QUEUES = ["scheduler", "sync", "parser", "maintenance"]
+QUEUES = ["scheduler", "sync", "parser", "maintenance", "webhooks"]
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class Command(BaseCommand):
-    help = ("Run the sync worker: sync, scheduler, parser and maintenance queues plus the periodic tick. "
+    help = ("Run the sync worker: sync, scheduler, parser, maintenance and webhooks queues plus the periodic tick. "
             "Exits 0 when stopped by SIGTERM/SIGINT, 1 when it stopped on its own (for example a lost "
             "database connection), so that a supervisor restarts it.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--queues", default=",".join(QUEUES), help="Comma-separated queues (default: all four).")
+        parser.add_argument("--queues", default=",".join(QUEUES), help="Comma-separated queues (default: all of them).")
         parser.add_argument("--concurrency", type=int, default=None,
                             help="Jobs run at once (default: WORKER_CONCURRENCY).")
         parser.add_argument("--name", default=None, help="Worker name in logs (default: host:pid).")
