@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0011_audit_trail'),
+        ('syncapp', '0012_syncrun_running_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
