@@ -6,8 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0012_syncrun_running_index'),
-        ('syncapp', '0013_webhooks'),  # both leaves of main's graph (0013_webhooks followed 0011)
+        ('syncapp', '0013_webhooks'),
     ]
 
     operations = [
