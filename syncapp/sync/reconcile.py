@@ -3,12 +3,17 @@
 Runs inside the caller's transaction. Sync never deletes: a child missing from
 the listing gets ``removed_at`` (with its whole subtree), unless the listing is
 suspicious — all children gone, or most of four or more, as a transiently
-empty answer looks —
-in which case the absence is only noted (``missing_since``) and must be
-confirmed by the next listing.
+empty answer looks — in which case the absence is only noted (``missing_since``)
+and must be confirmed by a listing taken at least ``REMOVAL_CONFIRM_AFTER`` later.
+
+Why a delay and not simply "the next listing": a retry, a cascade and a forced
+sync can list the same parent again within seconds, while the upstream hiccup
+that emptied the first answer still lasts; two such answers would confirm a
+removal that is not real. A regular listing comes an interval later.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db.models import Model
 
@@ -18,6 +23,8 @@ from .changes import record_changes
 # A listing that loses more than this share of at least this many children is suspect.
 SUSPICIOUS_DROP_SHARE = 0.5
 SUSPICIOUS_MIN_CHILDREN = 4
+# A noted absence is confirmed only by a listing at least this much later.
+REMOVAL_CONFIRM_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -94,7 +101,9 @@ def apply_listing(
     missing = [row for key, row in existing.items() if key not in listed and row.removed_at is None]
     if not missing:
         return outcome
-    confirmed = [row for row in missing if row.missing_since is not None]
+    confirm_before = now - REMOVAL_CONFIRM_AFTER
+    confirmed = [row for row in missing if row.missing_since is not None and row.missing_since <= confirm_before]
+    waiting = [row for row in missing if row.missing_since is not None and row.missing_since > confirm_before]
     fresh = [row for row in missing if row.missing_since is None]
     if fresh and is_suspicious_drop(len(live), len(missing)):
         outcome.warnings.append(
@@ -102,6 +111,11 @@ def apply_listing(
         )
         model.objects.filter(pk__in=[row.pk for row in fresh]).update(missing_since=now)
         fresh = []
+    elif waiting:
+        outcome.warnings.append(
+            f"{what}: {len(waiting)} noted missing less than {REMOVAL_CONFIRM_AFTER.seconds // 60} min ago "
+            "still absent; not removing until the next listing confirms"
+        )
     gone = confirmed + fresh
     if gone:
         tombstone(gone, now)

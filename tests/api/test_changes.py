@@ -2,6 +2,7 @@
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -31,7 +32,8 @@ def test_a_listing_stamps_created_updated_removed_and_restored_rows_only():
     phase = project.phases.get()
     e1, e2, e3, e4 = phase.elevations.order_by("pk")
     Elevation.objects.filter(pk=e4.pk).update(removed_at=timezone.now(), missing_since=timezone.now())
-    Elevation.objects.filter(pk=e3.pk).update(missing_since=timezone.now())  # absent once already
+    # absent once already, long enough ago for this listing to confirm it
+    Elevation.objects.filter(pk=e3.pk).update(missing_since=timezone.now() - timedelta(hours=1))
     before, project_before, other_before = stamps(Elevation, [e1, e2, e3, e4]), tree_stamp(project), tree_stamp(other)
     time.sleep(0.01)
     existing = {str(e.guid): e for e in Elevation.objects.filter(phase=phase)}
