@@ -57,6 +57,7 @@ class LatencyBook:
         self.weight = weight
         self._lock = threading.Lock()
         self._unsaved: dict[str, tuple[float, int]] = {}  # (sum of seconds, requests) since `take_unsaved`
+        self.loaded = False  # the stored figures were read (``store.load_latencies``)
 
     def estimate(self, template: str) -> float:
         return self._values.get(template, FALLBACK_LATENCY_S)

@@ -147,6 +147,10 @@ def save_latencies(db: "DbThread", book) -> None:
 
 
 def load_latencies(db: "DbThread", book) -> None:
+    """Once per book: start from the stored figures (a failure leaves API.md's, which also work)."""
+    if book.loaded:
+        return
+    book.loaded = True
     try:
         book.load(db.run(stored_latencies))
     except Exception:  # noqa: BLE001 - API.md's figures work too

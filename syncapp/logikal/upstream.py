@@ -75,7 +75,6 @@ class Upstream:
         self.hourly = HourlyCounts()
         self.flush_every_s = flush_every_s
         self._last_flush = 0.0
-        self._latencies_loaded = False
         self.transport = Transport(self.base_url, connect_timeout_s=connect_timeout_s,
                                    read_timeout_s=read_timeout_s, retries=retries, backoff_s=backoff_s,
                                    on_request=self._on_request, http_transport=http_transport,
@@ -103,8 +102,7 @@ class Upstream:
         return tracking(on_exit=self.flush_counts)
 
     def flush_counts(self) -> None:
-        """Add the counted requests to UpstreamRequestCount and merge this process's measured latencies
-        into UpstreamLatency (never raises: metrics must not fail a job)."""
+        """Store request counts and measured latencies (UpstreamRequestCount, UpstreamLatency); never raises."""
         counts = self.hourly.take()
         self._last_flush = time.monotonic()
         save_latencies(self.db, self.latency)
@@ -117,9 +115,7 @@ class Upstream:
             logger.warning("could not store upstream request counts; kept for the next flush", exc_info=True)
 
     def _maybe_flush(self) -> None:
-        if not self._latencies_loaded:
-            self._latencies_loaded = True  # once: a failure leaves API.md's figures, which also work
-            load_latencies(self.db, self.latency)
+        load_latencies(self.db, self.latency)  # once, at the first maintenance tick
         if len(self.hourly) and time.monotonic() - self._last_flush >= self.flush_every_s:
             self.flush_counts()
 
