@@ -106,6 +106,13 @@ def hourly_demand(counts: MirrorCounts, intervals: dict[str, float], enabled: di
     return demand
 
 
+def cycle_seconds(counts: MirrorCounts, costs: JobCosts, sessions: int) -> float:
+    """Wall seconds of one unchanged cycle on `sessions` sessions: every directory listed, every project
+    visited with all its phases walked (what ``benchmark cycle`` measures)."""
+    return (counts.directories * costs.directory + counts.projects * costs.project
+            + counts.phases * costs.phase) / sessions
+
+
 def backlog_seconds(due: dict[str, int], costs: JobCosts, counts: MirrorCounts) -> float:
     """Session-seconds of the jobs due now: a project job walks its project's phases, a phase job alone
     costs a project visit of its own."""

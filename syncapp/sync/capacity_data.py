@@ -16,7 +16,7 @@ from django.utils import timezone
 from ..logikal.navigation import DEFAULT_LATENCY_S
 from ..models import Directory, Elevation, ObjectSyncConfig, Phase, Project, UpstreamLatency
 from ..models.tree import TYPES
-from .capacity import MirrorCounts, estimate
+from .capacity import MirrorCounts, cycle_seconds, estimate, job_costs
 from .planner import count_due, job_enabled
 
 CACHE_KEY = "syncapp:capacity-estimate"
@@ -74,3 +74,12 @@ def cached_estimate() -> dict:
         cache.set(CACHE_KEY, data, settings.CAPACITY_CACHE_S)
     return data
 
+
+
+def cycle_estimate(*, navigation: str, sessions: int) -> dict:
+    """The cost model's figure for one unchanged cycle of the mirror at API.md's (full-scale) latencies."""
+    counts = mirror_counts(timezone.now())
+    costs = job_costs(DEFAULT_LATENCY_S, navigation=navigation, depth=counts.mean_depth,
+                      projects_per_directory=counts.projects_per_directory)
+    return {"navigation": navigation, "sessions": sessions,
+            "cycle_full_scale_s": round(cycle_seconds(counts, costs, sessions), 1)}

@@ -134,3 +134,13 @@ def test_metrics_export_the_estimate(known_tree):
     assert 'logikal_sync_capacity_demand_session_seconds_per_hour{work="project visits"} 100.0' in text
     assert 'logikal_sync_backlog_jobs{object_type="elevation"} 4.0' in text
     assert "logikal_sync_backlog_session_seconds 35.4" in text
+
+
+def test_the_cycle_estimate_beside_benchmark_cycle_uses_the_same_cost_model(known_tree):
+    from syncapp.sync.capacity_data import cycle_estimate
+
+    # API.md's figures: start 5 + 1.5 x 0.1 = 5.15; directory 5.15 + 0.1 + 0.3 = 5.55;
+    # project 5.15 + 0.8 + 0.1 + 0.19 = 6.24; phase 0.2 + 0.51 = 0.71.
+    # (3 x 5.55 + 4 x 6.24 + 8 x 0.71) / 4 sessions = 47.29 / 4 = 11.82
+    assert cycle_estimate(navigation="strict", sessions=4) == {
+        "navigation": "strict", "sessions": 4, "cycle_full_scale_s": 11.8}
