@@ -194,14 +194,19 @@ def fixes(counts, intervals, enabled, costs, sessions, needed) -> list[str]:
         minutes, group = min(options, key=lambda option: (option[0], -len(option[1])))
         names = " and ".join(group)
         text.append(f"raise the {names} interval{'s' if len(group) > 1 else ''} to {minutes} min")
+    elif enabled[ObjectType.ELEVATION] and fits_without_parts_lists(counts, intervals, enabled, costs, sessions):
+        # Parts lists follow upstream changes, not an interval: only turning them off makes room.
+        text.append("turn off scheduled parts-list downloads (the parts list row)")
     text.append(f"raise LOGIKAL_MAX_SESSIONS to {math.ceil(needed)}")
     return text
 
 
+def fits_without_parts_lists(counts, intervals, enabled, costs, sessions) -> bool:
+    demand = hourly_demand(counts, intervals, {**enabled, ObjectType.ELEVATION: False}, costs)
+    return sum(demand.values()) <= sessions * SESSION_SECONDS_PER_HOUR
 
-def duration_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "never at this capacity"
+
+def duration_text(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 90 * 60:
@@ -211,7 +216,7 @@ def duration_text(seconds: float | None) -> str:
 
 def capacity_text(data: dict) -> dict[str, str]:
     """The estimate (``Estimate.as_dict()``) in words, for the dashboard and sync_plan."""
-    latencies = "measured latencies" if data["measured"] else "API.md's latencies (nothing measured yet)"
+    latencies = "measured latencies" if data["measured"] else "API.md's latencies, nothing measured yet"
     per_hour = sum(data["demand_s_per_hour"].values())
     text = {
         "summary": f"The schedule {data['summary']} ({per_hour:,.0f} session-seconds per hour; "
@@ -224,9 +229,11 @@ def capacity_text(data: dict) -> dict[str, str]:
                            f"objects will go stale. To fix it, {' or '.join(data['fixes'])}.")
     jobs = sum(data["backlog_jobs"].values())
     if jobs:
+        eta = data["backlog_eta_s"]
+        when = (f"done in {duration_text(eta)} beside the schedule" if eta is not None
+                else "never worked off at this capacity: the schedule leaves no spare session time")
         text["backlog"] = (f"Backlog: {jobs:,} due job{'s' if jobs != 1 else ''}, "
-                           f"{duration_text(data['backlog_s'])} of session time; "
-                           f"done in {duration_text(data['backlog_eta_s'])} beside the schedule.")
+                           f"{duration_text(data['backlog_s'])} of session time; {when}.")
     else:
         text["backlog"] = "Backlog: nothing is due."
     return text

@@ -108,7 +108,15 @@ def test_a_schedule_that_cannot_be_met_says_so_and_what_would_fix_it():
     assert text["warning"] == (
         "The configured intervals cannot be met with LOGIKAL_MAX_SESSIONS=4: objects will go stale. To fix it, "
         "raise the phase and elevation intervals to 43 min or raise LOGIKAL_MAX_SESSIONS to 11.")
-    assert text["backlog"].endswith("done in never at this capacity beside the schedule.")
+    assert text["backlog"].endswith("; never worked off at this capacity: the schedule leaves no spare session time.")
+    # Parts lists follow changes, not an interval: when they alone overflow, turning them off is the fix.
+    busy = estimate(counts=MirrorCounts(**{**LARGE.__dict__, "parts_lists_per_hour": 9000}),
+                    intervals=DEFAULT_INTERVALS, enabled=ALL_ENABLED, latency=LATENCY, sessions=12,
+                    navigation="strict", due={})
+    # Parts lists 9,000 x 8.8 (5.1 + 0.8 + 0.2 + 0.2 + 2.5) = 79,200 s/h, more than 12 sessions' 43,200 by
+    # themselves; with the rest 118,550 s/h = 32.9 sessions; without them 39,350 fits.
+    assert busy.fixes == ["turn off scheduled parts-list downloads (the parts list row)",
+                          "raise LOGIKAL_MAX_SESSIONS to 33"]
     fixed = estimate(counts=LARGE, intervals={**DEFAULT_INTERVALS, "phase": 43, "elevation": 43},
                      enabled=ALL_ENABLED, latency=LATENCY, sessions=4, navigation="strict", due={})
     assert fixed.can_be_met and fixed.needed_sessions <= 4
