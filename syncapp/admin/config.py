@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -43,11 +43,31 @@ RULES = {
     "syncconfig_attempts_range": ("max_attempts", "Max attempts must be between 1 and 20."),
     "syncconfig_retry_delays_ordered": (
         "retry_max_seconds", "The retry cap must be at least the retry base delay (>= 1 s)."),
+    "syncconfig_activity_factor_range": ("activity_factor", "The factor must be a number more than 0 and at most 1."),
+    "syncconfig_max_interval_range": (
+        "max_interval_minutes", "The maximum interval must be at least the sync interval and at most "
+        f"{minutes_in_words(MAX_INTERVAL_MINUTES)}."),
 }
 
 
 def _rule(name: str) -> str:
     return RULES[name][1]
+
+
+class FactorField(forms.FloatField):
+    """The activity factor: whatever is wrong with it (not a number, zero, negative, above 1), one message."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.error_messages["invalid"] = _rule("syncconfig_activity_factor_range")
+
+    def to_python(self, value):
+        return super().to_python(value.replace(",", ".") if isinstance(value, str) else value)
+
+    def validate(self, value):
+        super().validate(value)
+        if value is not None and not 0 < value <= 1:
+            raise ValidationError(_rule("syncconfig_activity_factor_range"), code="rule")
 
 
 class SyncConfigForm(forms.ModelForm):
@@ -79,10 +99,20 @@ class SyncConfigForm(forms.ModelForm):
     retry_max_seconds = RuleIntegerField(
         low=1, high=MAX_SECONDS, label="longest retry delay (seconds)",
         rule=_rule("syncconfig_retry_delays_ordered"))
+    activity_factor = FactorField(
+        label="factor", widget=forms.TextInput(attrs={"size": 5}),
+        help_text="The interval grows to this share of the time since the object last changed in LogiKal "
+        "(0.1: unchanged for 10 days, verified once a day). More than 0, at most 1.")
+    max_interval_minutes = MinutesField(
+        label="longest interval", min_minutes=1, max_minutes=MAX_INTERVAL_MINUTES,
+        rule=_rule("syncconfig_max_interval_range"),
+        help_text="However quiet an object is, it is verified at least this often (e.g. 1 d). At least the "
+        "sync interval.")
 
     class Meta:
         labels = {
             "cascade": "sync changed children too",
+            "activity_based": "verify quiet objects less often",
             "trust_changed_date": "skip unchanged projects",
         }
         help_texts = {
@@ -90,6 +120,10 @@ class SyncConfigForm(forms.ModelForm):
             "its phases were last listed, its phases and elevations are not listed again. This saves most of a "
             "re-sync but relies on LogiKal moving that date for every change inside the project; off is safe.",
             "cascade": "After a sync, also sync the children it found changed or due.",
+            "activity_based": "An object that has not changed in LogiKal for a long time is verified less often: "
+            "its interval becomes the factor times the time since its last change, between the sync interval "
+            "and the longest interval; its staleness threshold grows in proportion. A change LogiKal reports "
+            "(a project's change date moving) is still acted on at once.",
         }
 
     def __init__(self, *args, **kwargs):
@@ -102,6 +136,18 @@ class SyncConfigForm(forms.ModelForm):
             if name in self.fields:
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "No effect for this row."
+
+    def clean(self):
+        """The longest interval against the interval, also where only one of them is on the form (the list):
+        Django checks a constraint only when every field it names is on the form."""
+        cleaned = super().clean()
+        values = {name: cleaned.get(name, getattr(self.instance, name))
+                  for name in ("activity_based", "interval_minutes", "max_interval_minutes")}
+        if values["activity_based"] and None not in values.values() \
+                and values["max_interval_minutes"] < values["interval_minutes"]:
+            field = "max_interval_minutes" if "max_interval_minutes" in self.fields else "interval_minutes"
+            self.add_error(field, _rule("syncconfig_max_interval_range"))
+        return cleaned
 
     def _post_clean(self):
         super()._post_clean()
@@ -143,6 +189,13 @@ class ObjectSyncConfigAdmin(AuditHistory, PermissionCheckedActions, admin.ModelA
             "fields": ["interval_minutes", "staleness_minutes", "priority"],
             "description": "Every object of this type is re-verified within the interval; past the "
             "staleness threshold it shows as stale. Higher priority runs first.",
+        }),
+        ("Quiet objects", {
+            "fields": ["activity_based", "activity_factor", "max_interval_minutes"],
+            "description": "Heuristic freshness, as HTTP caches use it (RFC 9111 section 4.2.2): interval = "
+            "factor x time since the last change in LogiKal, at least the sync interval, at most the longest "
+            "interval. The last change is a project's change date (for its phases too: they have none of "
+            "their own) and an elevation's own change date.",
         }),
         ("Retries", {"fields": ["max_attempts", "retry_base_seconds", "retry_max_seconds"]}),
         ("Cascade", {"fields": ["cascade", "trust_changed_date"]}),
@@ -188,8 +241,11 @@ class ObjectSyncConfigAdmin(AuditHistory, PermissionCheckedActions, admin.ModelA
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
             objects = format_html('<a href="{}">{}</a>', url, str(opts.verbose_name_plural).capitalize())
         # The wording is ours (SCHEDULES); the values are escaped.
-        return format_html(SCHEDULES[config.object_type], objects=objects,
+        text = format_html(SCHEDULES[config.object_type], objects=objects,
                            interval=minutes_in_words(config.interval_minutes))
+        if config.activity_based and "activity_based" not in NOT_APPLICABLE.get(config.object_type, ()):
+            text = format_html("{}, quiet ones as rarely as every {}", text, minutes_in_words(config.max_interval_minutes))
+        return text
 
     @admin.action(description="Enable selected sync configurations", permissions=["change"])
     def enable_configs(self, request, queryset):

@@ -48,6 +48,9 @@ def dashboard_figures(now=None) -> dict:
                 "enabled": configs[object_type].enabled,
                 "interval_minutes": configs[object_type].interval_minutes,
                 "staleness_minutes": configs[object_type].staleness_minutes,
+                # Quiet objects' intervals grow up to this (None: the activity rule is off).
+                "max_interval_minutes": configs[object_type].max_interval_minutes
+                if configs[object_type].activity_based else None,
                 "counts": freshness[object_type],
                 "oldest_stale": oldest[object_type],
             }

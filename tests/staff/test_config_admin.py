@@ -24,6 +24,9 @@ def form_data(config: ObjectSyncConfig, **changes) -> dict:
         "retry_max_seconds": config.retry_max_seconds,
         "cascade": "on" if config.cascade else "",
         "trust_changed_date": "",
+        "activity_based": "on" if config.activity_based else "",
+        "activity_factor": config.activity_factor,
+        "max_interval_minutes": config.max_interval_minutes,
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value != ""}
@@ -78,7 +81,8 @@ def test_what_nothing_reads_for_a_row_is_not_editable_there(login, editor):
     parts_list = ObjectSyncConfig.objects.get(object_type="parts_list")
     before = ObjectSyncConfig.objects.values().get(pk=parts_list.pk)
     page = client.get(change_url("parts_list")).text
-    assert page.count("No effect for this row.") == 7  # interval, staleness, 3 retry settings, cascade, trust
+    # interval, staleness, 3 retry settings, cascade, trust, and the 3 settings of quiet objects' intervals
+    assert page.count("No effect for this row.") == 10
     response = client.post(change_url("parts_list"), form_data(parts_list, interval_minutes=5, staleness_minutes=5,
                                                                 max_attempts=9, cascade="", priority=7))
     assert response.status_code == 302
