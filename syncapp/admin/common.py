@@ -87,6 +87,19 @@ class EstimatedCountPaginator(Paginator):
         return self.count > self.CAP
 
 
+class ViewOnly:
+    """An admin mixin: staff look at these rows; the sync, not a person, writes them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class PermissionCheckedActions:
     """ModelAdmin mixin: actions declare ``allowed_permissions`` and are refused without them.
 

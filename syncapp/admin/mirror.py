@@ -1,6 +1,5 @@
 """The base of the read-only mirror admins: freshness badge and filter, cheap lists, force-sync actions."""
 
-import uuid
 from urllib.parse import urlencode
 
 from django.contrib import admin
@@ -8,10 +7,11 @@ from django.urls import reverse
 from django.db.models import IntegerField, Value
 from django.utils.html import format_html
 
+from ..logikal.values import guid_or_none
 from ..models import ObjectSyncConfig
 from ..models.freshness import Freshness
 from .activity import activity_of, with_activity
-from .common import EstimatedCountPaginator, PermissionCheckedActions, freshness_badge, report
+from .common import EstimatedCountPaginator, PermissionCheckedActions, ViewOnly, freshness_badge, report
 from .display import error_cell, time_column
 from .durations import format_minutes
 from .audit import AuditHistory
@@ -32,7 +32,7 @@ class FreshnessFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MirrorAdmin(AuditHistory, PermissionCheckedActions, admin.ModelAdmin):
+class MirrorAdmin(AuditHistory, PermissionCheckedActions, ViewOnly, admin.ModelAdmin):
     """Mirrored objects belong to the sync: staff look, force and exclude, never edit."""
 
     paginator = EstimatedCountPaginator
@@ -57,20 +57,10 @@ class MirrorAdmin(AuditHistory, PermissionCheckedActions, admin.ModelAdmin):
         queryset = queryset.annotate(max_attempts=Value(config.max_attempts, output_field=IntegerField()))
         return with_activity(queryset, self.model.OBJECT_TYPE)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_search_results(self, request, queryset, search_term):
         # A whole GUID is an indexed equality match, not a text scan of every row.
-        try:
-            guid = uuid.UUID(search_term.strip())
-        except ValueError:
+        guid = guid_or_none(search_term)
+        if guid is None:
             return super().get_search_results(request, queryset, search_term)
         if hasattr(self.model, "guid"):
             return queryset.filter(guid=guid), False

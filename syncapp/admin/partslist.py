@@ -16,6 +16,7 @@ from .. import audit
 from ..models import PartsList, PartsListArticle, PartsListProfile
 from ..models.partslist import ParseStatus
 from .audit import AuditHistory
+from .common import ViewOnly
 from .display import time_column
 from .partslist_pages import elevation_sheet_context, export_urls
 
@@ -29,7 +30,7 @@ def _row_count(model):
 
 
 @admin.register(PartsList)
-class PartsListAdmin(AuditHistory, admin.ModelAdmin):
+class PartsListAdmin(AuditHistory, ViewOnly, admin.ModelAdmin):
     list_display = ("elevation_link", "parse_status", "article_count", "profile_count", "size",
                     "downloaded_short", "parsed_short")
     list_filter = ("parse_status",)
@@ -59,15 +60,6 @@ class PartsListAdmin(AuditHistory, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in PartsList._meta.concrete_fields] + ["elevation_link"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_force_sync_permission(self, request) -> bool:
         return request.user.has_perm(FORCE_SYNC_PERMISSION)

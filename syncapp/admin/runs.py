@@ -11,25 +11,16 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 from ..models import ObjectSyncConfig, SchedulerTick, SyncRun, UpstreamSessionLease
 from ..models.tree import MODELS
 from .activity import JOB_SHAPE, Activity
-from .common import EstimatedCountPaginator
+from .common import EstimatedCountPaginator, ViewOnly
 from .display import error_cell, short_time_text, time_column
 
 OUTCOME_COLOURS = {"success": "#2e7d32", "failed": "#b71c1c", "retrying": "#c62828", "running": "#1565c0", "skipped": "#616161"}
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ProblemFilter(admin.SimpleListFilter):

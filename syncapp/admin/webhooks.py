@@ -13,6 +13,7 @@ from ..models import WebhookDelivery, WebhookEndpoint
 from ..models.webhooks import WebhookEvent
 from ..webhooks.endpoints import (WebhookEndpointError, check_endpoint, create_endpoint, delete_endpoint,
                                   resume_endpoint, rotate_secret, update_endpoint)
+from .audit import AuditHistory
 
 SECRET_TEMPLATE = "admin/syncapp/webhookendpoint/secret_once.html"
 
@@ -54,7 +55,7 @@ def _secret_page(admin_view, request, issued, title: str):
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(AuditHistory, admin.ModelAdmin):
     form = WebhookEndpointForm
     list_display = ("url", "client", "event_list", "directory", "active", "state", "consecutive_failures",
                     "created_at")

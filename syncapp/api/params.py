@@ -3,15 +3,16 @@
 import uuid
 from datetime import UTC, datetime
 
+from ..logikal.values import guid_or_none
 from .errors import bad_request
 
 
 def parse_guid(text: str, field: str, *, status: int = 400) -> uuid.UUID:
-    try:
-        return uuid.UUID(text.strip().strip("{}"))
-    except (ValueError, AttributeError):
+    guid = guid_or_none(text)
+    if guid is None:
         raise bad_request(f"Invalid request: {field}: not a GUID ({str(text)[:60]!r})",
-                          [{"field": field, "problem": "not a GUID"}], status=status) from None
+                          [{"field": field, "problem": "not a GUID"}], status=status)
+    return guid
 
 
 def parse_include(text: str | None, allowed: tuple[str, ...]) -> set[str]:

@@ -187,8 +187,14 @@ class Session:
 
     def _select(self, step: Step) -> None:
         try:
+            # Never sent twice: a select whose answer timed out may still be running on the server, and
+            # if it lands after the moves made next it puts the cursor back behind our backs, so that
+            # the next listing answers for another place. Giving up instead leaves the cursor unknown
+            # (below), and an unknown cursor is only left by a fresh login: the late select then acts on
+            # a token we no longer use.
             self.transport.request("POST", step.template.split(" ", 1)[1], token=self._token,
-                                   json={"identifier": step.identifier}, expect_data=False)
+                                   json={"identifier": step.identifier}, expect_data=False,
+                                   retry_read_timeouts=False)
         except (errors.MoveNotAllowed, errors.WrongLevel) as exc:
             if step.move is not None:
                 self.moves.learn(step.move, False)

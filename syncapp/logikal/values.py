@@ -44,6 +44,14 @@ def normalize_guid(value) -> str:
     return str(parsed)
 
 
+def guid_or_none(value) -> uuid.UUID | None:
+    """A GUID as typed by a person or a client (any case, braces allowed), or None if it is not one."""
+    try:
+        return uuid.UUID(normalize_guid(value))
+    except (TypeError, ValueError):
+        return None
+
+
 def normalize_path(value) -> str:
     """A directory path as LogiKal selects it: "Demo/Sub 1", "" for the root."""
     if not isinstance(value, str):

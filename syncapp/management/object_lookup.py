@@ -10,14 +10,14 @@ and the matches pooled, so a name that is also someone's job number comes back
 ambiguous instead of silently picking one.
 """
 
-import uuid
-
 from django.db.models import Q
 
-from ..models import Directory, Elevation, Phase, Project
+from ..logikal.values import guid_or_none
+from ..models import Directory, Project
+from ..models.tree import TYPES as TREE
 from ..models.tree import type_of
 
-TYPES = ("directory", "project", "phase", "elevation")
+TYPES = tuple(TREE)
 
 
 class NoSingleMatch(Exception):
@@ -31,13 +31,6 @@ class NoSingleMatch(Exception):
 def full_path(obj) -> str:
     """Where a person would find the object: directory path / project / phase / elevation."""
     return type_of(obj).path_of(obj)
-
-
-def _guid(text: str):
-    try:
-        return uuid.UUID(text.strip())
-    except ValueError:
-        return None
 
 
 def _split_last(text: str) -> list[tuple[str, str]]:
@@ -59,7 +52,7 @@ def _directories(ident: str) -> list:
 
 def _projects(ident: str) -> set:
     ident = ident.strip()
-    guid = _guid(ident)
+    guid = guid_or_none(ident)
     if guid:
         return set(Project.objects.select_related("directory").filter(guid=guid))
     found = set(Project.objects.select_related("directory").filter(Q(name=ident) | Q(job_number=ident)))
@@ -68,42 +61,32 @@ def _projects(ident: str) -> set:
     return found
 
 
-def _phases(ident: str, projects) -> set:
+def _below_project(mirrored, ident: str, projects) -> set:
+    """Phases or elevations: by GUID, by name, or as "PARENT/NAME" where PARENT finds the parent type."""
     ident = ident.strip()
-    guid = _guid(ident)
-    scope = Phase.objects.select_related("project__directory")
-    scope = scope if projects is None else scope.filter(project__in=projects)
+    scope = mirrored.model.objects.select_related(*mirrored.select_related)
+    if projects is not None:
+        scope = scope.filter(**{f"{mirrored.lookup_to(TREE['project'])}__in": projects})
+    guid = guid_or_none(ident)
     if guid:
         return set(scope.filter(guid=guid))
     found = set(scope.filter(name=ident))
     for head, tail in _split_last(ident):
-        parents = _projects(head)
-        if projects is not None:
-            parents &= set(projects)
+        parents = _find(mirrored.parent, head, projects)
         if parents:
-            tail_guid = _guid(tail)
-            found |= set(Phase.objects.select_related("project__directory").filter(project__in=parents).filter(
-                Q(guid=tail_guid) if tail_guid else Q(name=tail)
-            ))
+            tail_guid = guid_or_none(tail)
+            found |= set(scope.filter(**{f"{mirrored.parent_field}__in": parents}).filter(
+                Q(guid=tail_guid) if tail_guid else Q(name=tail)))
     return found
 
 
-def _elevations(ident: str, projects) -> set:
-    ident = ident.strip()
-    guid = _guid(ident)
-    scope = Elevation.objects.select_related("phase__project__directory")
-    scope = scope if projects is None else scope.filter(phase__project__in=projects)
-    if guid:
-        return set(scope.filter(guid=guid))
-    found = set(scope.filter(name=ident))
-    for head, tail in _split_last(ident):
-        phases = _phases(head, projects)
-        if phases:
-            tail_guid = _guid(tail)
-            found |= set(Elevation.objects.select_related("phase__project__directory").filter(phase__in=phases).filter(
-                Q(guid=tail_guid) if tail_guid else Q(name=tail)
-            ))
-    return found
+def _find(object_type: str, ident: str, projects) -> set:
+    if object_type == "directory":
+        return set(_directories(ident))
+    if object_type == "project":
+        found = _projects(ident)
+        return found if projects is None else found & set(projects)
+    return _below_project(TREE[object_type], ident, projects)
 
 
 def find_object(object_type: str, ident: str, *, project: str | None = None):
@@ -117,15 +100,7 @@ def find_object(object_type: str, ident: str, *, project: str | None = None):
         projects = _projects(project)
         if not projects:
             raise NoSingleMatch(f"no project matches {project!r}")
-    if object_type == "directory":
-        found = _directories(ident)
-    elif object_type == "project":
-        found = _projects(ident)
-    elif object_type == "phase":
-        found = _phases(ident, projects)
-    else:
-        found = _elevations(ident, projects)
-    found = sorted(found, key=lambda obj: (full_path(obj), obj.pk))
+    found = sorted(_find(object_type, ident, projects), key=lambda obj: (full_path(obj), obj.pk))
     if not found:
         raise NoSingleMatch(f"no {object_type} matches {ident!r}")
     if len(found) > 1:

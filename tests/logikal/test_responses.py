@@ -13,7 +13,7 @@ from syncapp.logikal.responses import (
     parse_projects,
     parse_selected_project,
 )
-from syncapp.logikal.values import Place, normalize_guid, normalize_path, parse_timestamp
+from syncapp.logikal.values import Place, guid_or_none, normalize_guid, normalize_path, parse_timestamp
 from syncapp.simulator import Simulator, SimulatorConfig
 from syncapp.simulator.serializers import elevation_data, phase_data, project_data
 
@@ -49,6 +49,13 @@ def test_it_normalises_guids_to_lower_case_without_braces():
 def test_it_refuses_anything_but_a_hyphenated_guid(value):
     with pytest.raises((TypeError, ValueError)):
         normalize_guid(value)
+
+
+def test_a_typed_guid_is_read_by_the_same_rule_everywhere():
+    # The admin search, the commands' object lookup and the API's GUID parameters all use it.
+    assert str(guid_or_none(" {15782E4D-7F3A-4C1B-9D2E-0A1B2C3D4E5F} ")) == GUID
+    for value in ("15782e4d7f3a4c1b9d2e0a1b2c3d4e5f", "Project 7", "", None, 42):
+        assert guid_or_none(value) is None
 
 
 def test_it_normalises_directory_paths_and_refuses_empty_segments():

@@ -14,7 +14,9 @@ from django.utils import timezone
 
 from syncapp.logging import JsonFormatter, TextFormatter
 from syncapp.maintenance import prune_history
-from syncapp.models import ApiClient, AuditEntry, Directory, ObjectSyncConfig, PartsList, Project
+from syncapp.api.clients import create_api_client
+from syncapp.models import ApiClient, AuditEntry, Directory, ObjectSyncConfig, PartsList, Project, WebhookEndpoint
+from syncapp.webhooks.endpoints import create_endpoint
 
 from ..partslists.conftest import CHANGED, make_elevation, parts_file
 from ..staff.conftest import VIEW_PERMISSIONS, make_staff, make_tree
@@ -205,7 +207,10 @@ def test_each_object_page_links_to_its_own_trail(boss, tree):
     assert f'href="{history}"' in page
     trail = boss.get(history, follow=True)
     assert [e.object_repr for e in trail.context["cl"].result_list] == ["Alpha"]
-    for model, pk in ((ObjectSyncConfig, ObjectSyncConfig.objects.first().pk), (Directory, tree.demo.pk)):
+    client = create_api_client(name="erp", scopes=["read", "webhooks"]).client
+    hook = create_endpoint(client=client, url="https://erp.example.com/hooks", events=["project.changed"]).endpoint
+    for model, pk in ((ObjectSyncConfig, ObjectSyncConfig.objects.first().pk), (Directory, tree.demo.pk),
+                      (WebhookEndpoint, hook.pk), (ApiClient, client.pk)):
         response = boss.get(reverse(f"admin:syncapp_{model._meta.model_name}_history", args=[pk]))
         assert response.status_code == 302 and TRAIL in response.url
 

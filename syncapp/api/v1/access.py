@@ -2,12 +2,12 @@
 
 import hmac
 import time
-import uuid
 
 from django.conf import settings
 from django.db.models import Q
 from ninja import Query, Router
 
+from ...logikal.values import guid_or_none
 from ...models import ApiClient, Project
 from .. import sync_requests, throttle
 from ..auth import READ, SYNC, refuse_if_locked
@@ -46,10 +46,10 @@ def thumbnail(request, elevation_id: str):
 
 def _find_project(project_id: str, directory_id: str | None) -> Project:
     """The old clients passed a GUID; a unique job number or name (optionally within directory_id) works too."""
-    try:
-        guid = uuid.UUID(project_id.strip())
+    guid = guid_or_none(project_id)
+    if guid is not None:
         candidates = Project.objects.filter(guid=guid)
-    except ValueError:
+    else:
         text = project_id.strip()
         candidates = Project.objects.filter(Q(job_number=text) | Q(name=text), removed_at__isnull=True)
         if directory_id:
