@@ -10,6 +10,7 @@ from syncapp.sync.exclusion import set_directory_excluded
 from syncapp.sync.force import force_sync
 from syncapp.sync.tick import scheduler_tick
 
+from .factories import fixed_intervals
 from .harness import request_count, running_worker, shift_back, wait_idle, worker_env
 
 pytestmark = pytest.mark.slow
@@ -27,6 +28,9 @@ def simulator():
 
 @pytest.fixture
 def env(clean_queue, process_env, simulator, tmp_path):
+    # These runs make everything due by moving the mirror's clocks back (shift_back): on the
+    # configured intervals, not on the longer ones the demo's old projects would earn.
+    fixed_intervals()
     return worker_env(process_env, simulator[1], tmp_path)
 
 
