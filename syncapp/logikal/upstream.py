@@ -246,8 +246,21 @@ class SessionHandle:
         return parse_projects(self._get(need, "/projects"))
 
     def get_project(self) -> ProjectInfo:
+        """The selected project's details, checked to be the project this handle stands at.
+
+        The one answer that names its place: if the server's cursor is elsewhere (a move that
+        landed late or got lost), the session starts afresh once; a second mismatch is refused.
+        """
         need = self._need_get_project(self.place)
-        return parse_selected_project(self._get(need, "/projects/selected"))
+        for _ in range(2):
+            project = parse_selected_project(self._get(need, "/projects/selected"))
+            if project.id == self.place.project_id:
+                return project
+            logger.warning("LogiKal answered %s for project %s while %s was expected: starting a fresh session",
+                           need.endpoint, project.id, self.place.project_id)
+            self._session.cursor = None
+        raise errors.MalformedResponse(f"{need.endpoint}: answered for project {project.id}, not "
+                                       f"{self.place.project_id}", field="id", endpoint=need.endpoint)
 
     def list_phases(self) -> list[PhaseInfo]:
         return parse_phases(self._get(self._need_list_phases(self.place), "/phases"))

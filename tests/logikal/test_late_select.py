@@ -4,6 +4,7 @@ for another place (seen in the flaky-upstream fault test: projects of one direct
 import time
 
 from syncapp.logikal import errors
+from syncapp.logikal.values import Place
 
 
 def test_a_timed_out_select_landing_late_never_changes_where_a_listing_answers_for(upstreams, one_sim_server):
@@ -24,3 +25,18 @@ def test_a_timed_out_select_landing_late_never_changes_where_a_listing_answers_f
     expected = {str(p.id) for p in sim.projects_in(nested)}
     assert first in (None, expected)
     assert again == expected
+
+
+def test_a_session_whose_cursor_is_not_where_it_believes_is_caught_by_the_selected_project(
+        upstreams, one_sim_server):
+    sim, server = one_sim_server
+    places = [(path, p) for path in ["", *(d.path for d in sim.iter_directories())] for p in sim.projects_in(path)]
+    (first_path, first), (other_path, other) = places[0], places[1]
+    upstream = upstreams(server, max_sessions=1)
+    assert upstream.get_project(first_path, str(first.id)).id == str(first.id)
+    # The session now believes it stands at `other` while the server's cursor is still at `first`.
+    (session,) = upstream.pool._idle
+    session.cursor = Place.of(other_path, str(other.id))
+    logins = session.logins
+    assert upstream.get_project(other_path, str(other.id)).id == str(other.id)
+    assert session.logins == logins + 1  # it started afresh instead of trusting the answer
