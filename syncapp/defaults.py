@@ -1,6 +1,6 @@
 """Rows the system needs to exist: the default sync configs and the root directory."""
 
-from .models import Directory, ObjectSyncConfig
+from .models import ChangedDateEvidence, Directory, ObjectSyncConfig
 from .models.config import DEFAULT_CONFIGS, default_values
 
 
@@ -8,3 +8,4 @@ def ensure_defaults() -> None:
     for object_type in DEFAULT_CONFIGS:
         ObjectSyncConfig.objects.get_or_create(object_type=object_type, defaults=default_values(object_type))
     Directory.objects.get_or_create(path="", defaults={"name": ""})
+    ChangedDateEvidence.objects.get_or_create(pk=1)

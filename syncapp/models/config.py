@@ -12,6 +12,15 @@ class ObjectType(models.TextChoices):
     PARTS_LIST = "parts_list", "Parts list"
 
 
+class TrustMode(models.TextChoices):
+    """Whether an unchanged project changedDate vouches for the project's phases and elevations
+    (syncapp.models.trust: auto relies on it once the evidence holds)."""
+
+    OFF = "off", "Off: always list phases and elevations"
+    AUTO = "auto", "Auto: once the evidence holds"
+    ON = "on", "On: always trust an unchanged changedDate"
+
+
 # What each row schedules, in plain words (the admin's "what it schedules" column): the
 # {objects} of each parent are verified by re-reading the parent's list of them.
 SCHEDULES = {
@@ -124,10 +133,11 @@ class ObjectSyncConfig(models.Model):
         help_text="After a sync of an object of this type (the listing of its children), queue the children it "
         "found changed or due. Has no effect for elevations and parts lists (nothing below them is listed).",
     )
-    trust_changed_date = models.BooleanField(
-        "trust unchanged changedDate", default=False,
-        help_text="Projects only: an unchanged project changedDate counts as proof that its phases and "
-        "elevations are unchanged, so they are not listed. Unverified upstream behaviour; off is safe.",
+    trust_changed_date = models.CharField(
+        "trust unchanged changedDate", max_length=8, choices=TrustMode.choices, default=TrustMode.AUTO,
+        help_text="Projects only: whether an unchanged project changedDate counts as proof that its phases and "
+        "elevations are unchanged, so they are not listed. Auto: once phase listings have confirmed it often "
+        "enough and never contradicted it (see the evidence on this page); off is safe.",
     )
     activity_based = models.BooleanField(
         "longer interval when quiet", default=False,

@@ -110,7 +110,7 @@ def test_an_unchanged_tree_costs_listings_only_and_one_touched_elevation_one_dow
 def test_trusting_project_changed_date_skips_everything_below_unchanged_projects(simulator, env, tmp_path):
     sim, _ = simulator
     full_sync(env, tmp_path)
-    ObjectSyncConfig.objects.filter(object_type="project").update(trust_changed_date=True)
+    ObjectSyncConfig.objects.filter(object_type="project").update(trust_changed_date="on")
     dos = sim.find_project("DOS22309")
     phases = sim.phases_of(dos.id)
     sim.touch_elevation(sim.elevations_of(dos.id, phases[1].id)[0].id)
