@@ -179,6 +179,10 @@ SCHEDULER_CRON = env_cron("SCHEDULER_CRON", "*/5 * * * *")
 # so a burst of upstream changes never floods the queue or holds a long transaction.
 SCHEDULER_MAX_JOBS_PER_TICK = env_int("SCHEDULER_MAX_JOBS_PER_TICK", 1000, minimum=1)
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4, minimum=1, maximum=64)
+# A project's job lists its due phases in its own session (syncapp/sync/walk.py), up to this many
+# phases and while the job is younger than this; the rest go to phase jobs. 0 phases: no walk.
+SYNC_WALK_MAX_PHASES = env_int("SYNC_WALK_MAX_PHASES", 50, minimum=0, maximum=1000)
+SYNC_WALK_MAX_SECONDS = env_float("SYNC_WALK_MAX_SECONDS", 60.0, minimum=1.0)
 # NOTIFY wakes a worker for new jobs at once; this poll finds jobs whose retry time has come.
 WORKER_POLL_INTERVAL_S = env_float("WORKER_POLL_INTERVAL_S", 5.0, minimum=0.1)
 PARTS_LIST_MAX_BYTES = env_int("PARTS_LIST_MAX_BYTES", 32 * 1024 * 1024, minimum=1024)

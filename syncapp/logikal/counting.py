@@ -45,10 +45,14 @@ _trackers: ContextVar[tuple[CallCounter, ...]] = ContextVar("logikal_call_tracke
 
 
 @contextmanager
-def tracking(on_exit=None):
-    """Count the calls made in this context (nested trackers each see them)."""
+def tracking(on_exit=None, *, separate: bool = False):
+    """Count the calls made in this context (nested trackers each see them).
+
+    `separate`: the enclosing trackers do not see these calls (work done inside a job on
+    behalf of another object, which records them in its own run).
+    """
     counter = CallCounter()
-    token = _trackers.set(_trackers.get() + (counter,))
+    token = _trackers.set((counter,) if separate else _trackers.get() + (counter,))
     try:
         yield counter
     finally:

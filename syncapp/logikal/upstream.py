@@ -97,9 +97,11 @@ class Upstream:
         if outcome.startswith("2"):
             self.latency.observe(template, seconds)
 
-    def track(self):
-        """``with upstream.track() as calls:`` -> calls.total, calls.by_endpoint, calls.logins."""
-        return tracking(on_exit=self.flush_counts)
+    def track(self, *, separate: bool = False):
+        """``with upstream.track() as calls:`` -> calls.total, calls.by_endpoint, calls.logins.
+
+        `separate`: calls counted here only, not by the enclosing tracker (see ``counting.tracking``)."""
+        return tracking(on_exit=self.flush_counts, separate=separate)
 
     def flush_counts(self) -> None:
         """Add the counted requests to UpstreamRequestCount (never raises: metrics must not fail a job)."""

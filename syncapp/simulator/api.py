@@ -151,6 +151,7 @@ def _run(sim: Simulator, request: Request, route: Route, params: dict[str, str],
     method = request.method
     delay = sim.latency_delay(route.key)
     if delay:
+        sim.stats_counter.add("latency_s", delay)
         request.cancel.wait(delay)
     if route.mutating:
         sim.stats_counter.add("mutations")

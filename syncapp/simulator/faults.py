@@ -2,8 +2,9 @@
 
 Each kind of fault is a `FaultSwitch`: it fires with probability ``rate`` (seeded RNG, so runs
 repeat) on API requests whose path contains ``path`` (and whose method is ``method``), at most
-``count`` times when a count is given. ``{"count": 2, "path": "/elevations"}`` therefore means
-"the next 2 matching requests fail" (rate defaults to 1).
+``count`` times when a count is given, after letting the first ``skip`` matching requests through.
+``{"count": 2, "path": "/elevations"}`` therefore means "the next 2 matching requests fail" (rate
+defaults to 1), and ``{"count": 1, "skip": 1, ...}`` "the second one fails".
 
 Kinds and their extra options:
 
@@ -37,6 +38,7 @@ PARTS_LIST_FAULT_VARIANTS = CORRUPT_VARIANTS + tuple(v for v in DRIFT_VARIANTS i
 class FaultSwitch:
     rate: float = 1.0
     count: int | None = None
+    skip: int = 0
     path: str | None = None
     method: str | None = None
     status: int | None = None
@@ -49,6 +51,8 @@ class FaultSwitch:
             raise ValueError("rate must be between 0 and 1")
         if self.count is not None and self.count < 0:
             raise ValueError("count must be None or >= 0")
+        if self.skip < 0:
+            raise ValueError("skip must be >= 0")
         if self.status not in (None, 500, 503):
             raise ValueError("status must be 500 or 503")
         if self.seconds < 0:
@@ -120,6 +124,9 @@ class FaultInjector:
         with self._lock:
             switch = getattr(self.config, kind)
             if switch is None or not switch.matches(method, path):
+                return None
+            if switch.skip > 0:
+                switch.skip -= 1
                 return None
             if switch.rate < 1 and self._rng.random() >= switch.rate:
                 return None

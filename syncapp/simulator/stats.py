@@ -20,6 +20,7 @@ class Stats:
             self.refused_logins = 0
             self.mutations = 0
             self.parts_list_bytes = 0
+            self.latency_s = 0.0  # simulated latency served (what the requests cost their sessions)
 
     def count_request(self, template: str, status: int) -> None:
         with self._lock:
@@ -41,4 +42,5 @@ class Stats:
                 "refused_logins": self.refused_logins,
                 "mutations": self.mutations,
                 "parts_list_bytes": self.parts_list_bytes,
+                "latency_s": round(self.latency_s, 3),
             }

@@ -7,11 +7,12 @@ from .jobs import PlannedJob, defer_sync_jobs
 from .planner import plan_due_jobs
 
 
-def cascade_from(obj, ctx, *, relist_children: bool = False) -> int:
+def cascade_from(obj, ctx, *, relist_children: bool = False, listed_children=frozenset()) -> int:
     """Queue child jobs on the current transaction; returns how many were queued.
 
     `relist_children`: the object changed upstream, so each live child is listed again
-    now, whether or not its own interval has passed.
+    now, whether or not its own interval has passed, except `listed_children` ((type, id) of
+    children this sync listed itself, in its own session: see ``walk.py``).
     """
     if ctx.subtree:
         planned = _all_children(obj, ctx.include_excluded)
@@ -24,8 +25,9 @@ def cascade_from(obj, ctx, *, relist_children: bool = False) -> int:
     jobs = plan.jobs
     if relist_children:
         planned = {(job.object_type, job.object_id) for job in jobs}
+        skip = planned | set(listed_children)
         jobs = jobs + [job for job in _all_children(obj, ctx.include_excluded)
-                       if (job.object_type, job.object_id) not in planned]
+                       if (job.object_type, job.object_id) not in skip]
     result = defer_sync_jobs(jobs, trigger=Trigger.CASCADE, configs=ctx.configs)
     return len(result.job_ids)
 

@@ -101,7 +101,7 @@ def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: boo
         job_id=job_id, attempt=attempt, worker=worker[:255], started_at=started,
     )
     ctx = SyncContext(now=started, trigger=trigger, upstream=upstream, configs=configs, subtree=subtree,
-                      include_excluded=include_excluded)
+                      include_excluded=include_excluded, run=run)
     mirrored = type_of(obj)
     if subtree and mirrored.children:
         # A burst of child jobs follows: log sessions in now, in the background, instead of
@@ -115,7 +115,8 @@ def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: boo
         with transaction.atomic():
             result = mirrored.syncer.apply(obj, fetched, ctx)
             if mirrored.children:
-                result.jobs_deferred += cascade_from(obj, ctx, relist_children=result.relist_children)
+                result.jobs_deferred += cascade_from(obj, ctx, relist_children=result.relist_children,
+                                                     listed_children=result.listed_children)
             result.warnings.extend(result.outcome.warnings)
             _write_success(obj, run, result, calls, clock)
     except BaseException as error:
@@ -130,10 +131,12 @@ def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: boo
             raise
         return Outcome.RETRYING
     _log(run, Outcome.SUCCESS, clock, calls, counts=result.outcome.counts(), warnings=result.warnings)
+    for child_run, child_calls, counts in result.child_runs:
+        _log(child_run, Outcome.SUCCESS, None, child_calls, duration_ms=child_run.duration_ms, counts=counts)
     return Outcome.SUCCESS
 
 
-def _call_figures(calls) -> dict:
+def call_figures(calls) -> dict:
     if calls is None:
         return {"api_calls": 0, "api_calls_by_endpoint": {}, "logins": 0}
     return {
@@ -146,15 +149,20 @@ def _call_figures(calls) -> dict:
 def _write_success(obj, run, result, calls, clock) -> None:
     """The run's success and the object's cleared failure state, the last writes of the sync's transaction."""
     with transaction.atomic():
-        type(obj).objects.filter(pk=obj.pk).update(
-            last_attempt_at=run.started_at, last_error="", last_error_summary="", failure_count=0
-        )
-        SyncRun.objects.resolve_failures_of(run.object_type, run.object_id, at=timezone.now())
+        clear_failure_state(obj, run)
         SyncRun.objects.filter(pk=run.pk).update(
             outcome=Outcome.SUCCESS, finished_at=timezone.now(), duration_ms=int((time.monotonic() - clock) * 1000),
             jobs_deferred=result.jobs_deferred, error="\n".join(result.warnings)[:10000],
-            **result.outcome.counts(), **_call_figures(calls),
+            **result.outcome.counts(), **call_figures(calls),
         )
+
+
+def clear_failure_state(obj, run) -> None:
+    """A successful run of `obj`: its failure state cleared, its open failures resolved."""
+    type(obj).objects.filter(pk=obj.pk).update(
+        last_attempt_at=run.started_at, last_error="", last_error_summary="", failure_count=0
+    )
+    SyncRun.objects.resolve_failures_of(run.object_type, run.object_id, at=timezone.now())
 
 
 def _record_failure(obj, run, error, calls, clock, will_retry: bool, *, job=None, attempt=1,
@@ -180,7 +188,7 @@ def _record_failure(obj, run, error, calls, clock, will_retry: bool, *, job=None
                 SyncRun.objects.filter(pk=run.pk).update(
                     outcome=outcome, finished_at=timezone.now(), duration_ms=int((time.monotonic() - clock) * 1000),
                     error=message, error_summary=summary, next_job_id=continued.job_id if continued else None,
-                    **_call_figures(calls),
+                    **call_figures(calls),
                 )
             break
         except DatabaseError:
@@ -202,9 +210,10 @@ def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}"[:10000]
 
 
-def _log(run, outcome, clock, calls, **fields) -> None:
-    figures = _call_figures(calls)
-    duration_ms = int((time.monotonic() - clock) * 1000)
+def _log(run, outcome, clock, calls, *, duration_ms: int | None = None, **fields) -> None:
+    figures = call_figures(calls)
+    if duration_ms is None:
+        duration_ms = int((time.monotonic() - clock) * 1000)
     level = logging.INFO if outcome == Outcome.SUCCESS else logging.WARNING
     logger.log(
         level,

@@ -70,20 +70,26 @@ def test_a_first_tick_brings_in_the_whole_tree_parents_first(simulator, env, tmp
         assert counts[Freshness.FRESH] == model.objects.count(), (model, counts)
     assert not SyncRun.objects.exclude(outcome="success").exists()
 
-    # Parents strictly before children: each run starts after its parent's run finished.
+    # Parents strictly before children: each run starts after its parent's run finished, or,
+    # for a phase walked by its project's job (issue 14), inside that job after its start.
     runs = {(r.object_type, r.object_id): r for r in SyncRun.objects.all()}
     parent_of = {
         "project": lambda o: ("directory", Project.objects.get(pk=o).directory_id),
         "phase": lambda o: ("project", Phase.objects.get(pk=o).project_id),
         "elevation": lambda o: ("phase", Elevation.objects.get(pk=o).phase_id),
     }
-    checked = 0
+    checked = walked = 0
     for (object_type, object_id), run in runs.items():
         if object_type in parent_of:
             parent = runs[parent_of[object_type](object_id)]
-            assert parent.finished_at <= run.started_at
+            if run.job_id == parent.job_id:
+                assert object_type == "phase" and parent.started_at <= run.started_at <= parent.finished_at
+                walked += 1
+            else:
+                assert parent.finished_at <= run.started_at
             checked += 1
     assert checked > 40
+    assert walked == Phase.objects.count()  # every phase was new: each project walked all of its own
     assert sim.stats()["mutations"] == 0
 
 
