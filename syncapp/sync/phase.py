@@ -66,13 +66,13 @@ def _as_json(value):
 @dataclass(frozen=True)
 class ElevationListing:
     infos: list
-    verdict: ListingVerdict  # what it says about the project's changedDate (syncapp.sync.trust)
+    verdict: ListingVerdict | None  # what it says about the project's changedDate (syncapp.sync.trust)
 
 
 def fetch(phase: Phase, ctx) -> ElevationListing:
     project = phase.project
     infos = ctx.upstream.list_elevations(project.directory.path, str(project.guid), str(phase.guid))
-    return ElevationListing(infos, judge_listing(phase, infos, ctx.upstream))
+    return ElevationListing(infos, judge_listing(phase, infos, upstream=ctx.upstream))
 
 
 def apply(phase: Phase, fetched: ElevationListing, ctx) -> SyncResult:

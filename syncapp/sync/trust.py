@@ -54,28 +54,41 @@ def elevation_changes(phase: Phase, infos) -> int:
     return created + moved + len(gone)
 
 
-def judge_listing(phase: Phase, infos, upstream) -> ListingVerdict:
-    """What this listing says about the project's changedDate (network allowed: no transaction here)."""
+def judge_listing(phase: Phase, infos, *, upstream=None, current_project_date=None) -> ListingVerdict:
+    """What this listing says about the project's changedDate (network allowed: no transaction here).
+
+    `current_project_date`: the project's changedDate as LogiKal gave it in this same job (the
+    project's walk, ``walk.py``); without it, `upstream` is asked when the answer matters.
+    """
     project = Project.objects.select_related("directory").get(pk=phase.project_id)
     previous = phase.listed_project_changed_date
-    known = project.changed_date
+    known = _newest(project.changed_date, current_project_date)
     if previous is None:
         return ListingVerdict(0, known, None)
     changes = elevation_changes(phase, infos)
     moved = known is not None and known > previous
-    if changes and not moved:
-        current = upstream.get_project(project.directory.path, str(project.guid)).changed_date
-        if current is not None and (known is None or current > known):
-            known = current
+    if changes and not moved and current_project_date is None and upstream is not None:
+        known = _newest(known, upstream.get_project(project.directory.path, str(project.guid)).changed_date)
         moved = known is not None and known > previous
     return ListingVerdict(changes, known, moved)
 
 
-def record_evidence(phase: Phase, verdict: ListingVerdict, now) -> str | None:
-    """Count the verdict and remember the changedDate this listing saw; in the phase sync's transaction."""
-    phase.listed_project_changed_date = verdict.project_changed_date
+def _newest(*dates):
+    return max((d for d in dates if d is not None), default=None)
+
+
+def record_evidence(phase: Phase, verdict: ListingVerdict | None, now) -> str | None:
+    """Count the verdict and remember the changedDate this listing saw; in the phase sync's transaction.
+
+    No verdict (a phase new in this job's own project listing): nothing to judge, only the date kept.
+    """
+    if verdict is None:
+        phase.listed_project_changed_date = Project.objects.values_list("changed_date", flat=True).get(
+            pk=phase.project_id)
+    else:
+        phase.listed_project_changed_date = verdict.project_changed_date
     phase.save(update_fields=["listed_project_changed_date"])
-    if not verdict.changes or verdict.moved is None:
+    if verdict is None or not verdict.changes or verdict.moved is None:
         return None
     evidence()  # the row exists from the migration on; this only guards a database built otherwise
     rows = ChangedDateEvidence.objects.filter(pk=1)

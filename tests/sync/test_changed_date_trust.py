@@ -124,6 +124,23 @@ def test_a_listing_that_finds_a_change_before_the_directory_listing_asks_logikal
 
 
 @pytest.mark.slow
+def test_a_projects_walk_judges_its_phases_against_the_changed_date_it_just_read(live, tmp_path):
+    """The usual path: the directory listing sees the date move, the project's job walks its phases."""
+    sim, env = live(bumps=True)
+    f.fixed_intervals()
+    sync_all_then(env, tmp_path)
+    touch_one_elevation(sim)
+    sim.reset_stats()
+    shift_back(60)
+    sync_all_then(env, tmp_path)
+    evidence = ChangedDateEvidence.objects.get()
+    assert (evidence.confirmations, evidence.violations) == (1, 0)
+    # Judged against the details the project's job had just read: LogiKal was not asked again.
+    assert request_count(sim.stats(), "GET /projects/selected") == Project.objects.filter(
+        listed_at__isnull=False).count()
+
+
+@pytest.mark.slow
 def test_a_change_without_a_moved_changed_date_is_a_violation_that_ends_auto_trust_with_a_warning(live, tmp_path):
     sim, env = live(bumps=False)
     set_mode("auto")
