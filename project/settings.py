@@ -178,6 +178,13 @@ SCHEDULER_CRON = env_cron("SCHEDULER_CRON", "*/5 * * * *")
 # A tick queues at most this many jobs (parents first); the rest wait for the next tick,
 # so a burst of upstream changes never floods the queue or holds a long transaction.
 SCHEDULER_MAX_JOBS_PER_TICK = env_int("SCHEDULER_MAX_JOBS_PER_TICK", 1000, minimum=1)
+# Priority points for a job whose project changed upstream within a day (less for older ones, 0
+# after a year): a backlog drains most recently changed first (syncapp/sync/backfill.py).
+SCHEDULER_RECENCY_BONUS = env_int("SCHEDULER_RECENCY_BONUS", 40, minimum=0, maximum=100)
+# The capacity estimate (dashboard, sync_plan, /metrics): which navigation rules it assumes the
+# server follows (strict: only the moves observed on real servers), and how long it is cached.
+CAPACITY_NAVIGATION = env_choice("CAPACITY_NAVIGATION", "strict", ("strict", "lenient"))
+CAPACITY_CACHE_S = env_int("CAPACITY_CACHE_S", 60, minimum=0, maximum=3600)
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4, minimum=1, maximum=64)
 # A project's job lists its due phases in its own session (syncapp/sync/walk.py), up to this many
 # phases and while the job is younger than this; the rest go to phase jobs. 0 phases: no walk.

@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeHistogramMetricFami
 
 from . import stats
 from .sync import blocked
+from .sync.capacity_data import cached_estimate
 
 PREFIX = "logikal_sync"
 RUN_WINDOW = timedelta(hours=1)
@@ -43,6 +44,7 @@ class DatabaseCollector:
         yield from self._upstream(now)
         yield from self._jobs()
         yield from self._api()
+        yield from self._capacity()
 
     def _freshness(self, now):
         objects = GaugeMetricFamily(
@@ -149,7 +151,6 @@ class DatabaseCollector:
         held_up.add_metric([], stuck["objects_blocked"])
         yield held_up
 
-
     def _api(self):
         requests = CounterMetricFamily(
             "logikal_api_requests",
@@ -160,6 +161,38 @@ class DatabaseCollector:
         for (client, status), n in sorted(stats.api_requests().items()):
             requests.add_metric([client, str(status)], n)
         yield requests
+
+
+    def _capacity(self):
+        """The capacity estimate (syncapp/sync/capacity.py), cached for CAPACITY_CACHE_S like the dashboard's."""
+        data = cached_estimate()
+        eta = data["backlog_eta_s"]
+        yield _single(f"{PREFIX}_capacity_needed_sessions",
+                      "Upstream sessions the configured schedule needs, estimated from the mirror's counts, the "
+                      "intervals and the measured latencies (compare logikal_upstream_sessions_max).",
+                      data["needed_sessions"])
+        yield _labelled(f"{PREFIX}_capacity_demand_session_seconds_per_hour",
+                        "Session-seconds per hour the schedule needs, by kind of work.", "work",
+                        data["demand_s_per_hour"])
+        yield _labelled(f"{PREFIX}_backlog_jobs", "Sync jobs due now, by object type.", "object_type",
+                        data["backlog_jobs"])
+        yield _single(f"{PREFIX}_backlog_session_seconds", "Session-seconds the due jobs cost.", data["backlog_s"])
+        yield _single(f"{PREFIX}_backlog_eta_seconds",
+                      "Estimated time until the backlog is done beside the schedule (+Inf: the schedule leaves no "
+                      "spare session time).", float("inf") if eta is None else eta)
+
+
+def _single(name: str, text: str, value: float) -> GaugeMetricFamily:
+    gauge = GaugeMetricFamily(name, text)
+    gauge.add_metric([], value)
+    return gauge
+
+
+def _labelled(name: str, text: str, label: str, values: dict) -> GaugeMetricFamily:
+    gauge = GaugeMetricFamily(name, text, labels=[label])
+    for key, value in values.items():
+        gauge.add_metric([key], value)
+    return gauge
 
 
 def render_metrics(now=None) -> bytes:

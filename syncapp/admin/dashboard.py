@@ -14,6 +14,8 @@ from ..models.freshness import Freshness
 from ..models.trust import trust_state
 from ..snapshots import freshness_history
 from ..sync import blocked
+from ..sync.capacity import capacity_text
+from ..sync.capacity_data import cached_estimate
 from .chart import render_chart
 from .runs import outcome_text, with_retry_job
 
@@ -77,7 +79,14 @@ def dashboard_figures(now=None) -> dict:
             for row in stats.syncs_per_hour(now)
         ],
         "freshness_history": freshness_history(now=now, current=freshness),
+        "capacity": capacity_figures(),
     }
+
+
+def capacity_figures() -> dict:
+    """The cached capacity estimate with its words (recomputed at most every CAPACITY_CACHE_S)."""
+    data = cached_estimate()
+    return {**data, "text": capacity_text(data)}
 
 
 def stuck() -> dict:

@@ -33,7 +33,6 @@ projects + sessions; lenient project selects <= projects and logins <= directori
 import os
 import tempfile
 import time
-from importlib.util import find_spec
 
 from ..harness.database import database_url, scratch_database
 from ..harness.live import running_worker, shift_back, wait_idle, worker_env
@@ -124,9 +123,9 @@ def _pass(sim, env, log_dir, options, progress, label) -> dict:
         "logins_target": counts["projects" if options["navigation"] == "strict" else "directories"] + sessions,
         "peak_sessions": stats["peak_sessions"],
     }
-    capacity = capacity_estimate()
-    if capacity is not None:
-        figures["capacity_estimate"] = capacity
+    capacity = capacity_estimate(options)
+    capacity["measured_over_estimate"] = round(estimate / capacity["cycle_full_scale_s"], 3)
+    figures["capacity_estimate"] = capacity
     return figures
 
 
@@ -138,13 +137,11 @@ def _newest_worker() -> int:
         return cursor.fetchone()[0]
 
 
-def capacity_estimate():
-    """Issue 14 item 4's estimate beside the measured figure, where that module exists."""
-    if find_spec("syncapp.sync.capacity") is None:
-        return None
-    from syncapp.sync import capacity  # noqa: F401 - wired up once its interface has landed
+def capacity_estimate(options) -> dict:
+    """Issue 14 item 4's estimate of the same cycle (``syncapp/sync/capacity.py``), beside the measured figure."""
+    from syncapp.sync.capacity_data import cycle_estimate
 
-    return None
+    return cycle_estimate(navigation=options["navigation"], sessions=options["sessions"])
 
 
 def run(options, progress):

@@ -54,8 +54,10 @@ class LatencyBook:
 
     def __init__(self, defaults: dict[str, float] | None = None, weight: float = 0.2):
         self._values = dict(DEFAULT_LATENCY_S if defaults is None else defaults)
-        self._weight = weight
+        self.weight = weight
         self._lock = threading.Lock()
+        self._unsaved: dict[str, tuple[float, int]] = {}  # (sum of seconds, requests) since `take_unsaved`
+        self.loaded = False  # the stored figures were read (``store.load_latencies``)
 
     def estimate(self, template: str) -> float:
         return self._values.get(template, FALLBACK_LATENCY_S)
@@ -63,7 +65,23 @@ class LatencyBook:
     def observe(self, template: str, seconds: float) -> None:
         with self._lock:
             old = self._values.get(template)
-            self._values[template] = seconds if old is None else old + self._weight * (seconds - old)
+            self._values[template] = seconds if old is None else old + self.weight * (seconds - old)
+            total, n = self._unsaved.get(template, (0.0, 0))
+            self._unsaved[template] = (total + seconds, n + 1)
+
+    def load(self, values: dict[str, float]) -> None:
+        """Start from figures measured before (``UpstreamLatency``), where this process measured nothing yet."""
+        with self._lock:
+            for template, seconds in values.items():
+                if template not in self._unsaved:
+                    self._values[template] = seconds
+
+    def take_unsaved(self) -> dict[str, tuple[float, int]]:
+        """{template: (mean seconds, requests)} measured since the last take (the defaults play no part)."""
+        with self._lock:
+            taken = {t: (total / n, n) for t, (total, n) in self._unsaved.items()}
+            self._unsaved = {}
+            return taken
 
 
 class MoveBook:

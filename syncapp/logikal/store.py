@@ -16,7 +16,7 @@ from django.db import IntegrityError, close_old_connections, connection, transac
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models.functions import Now
 
-from ..models import UpstreamRequestCount, UpstreamSessionLease, UpstreamSessionWaiter
+from ..models import UpstreamLatency, UpstreamRequestCount, UpstreamSessionLease, UpstreamSessionWaiter
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +110,51 @@ def add_request_counts(counts: dict) -> None:
                     UpstreamRequestCount.objects.create(hour=hour, endpoint=endpoint, status=status, count=amount)
             except IntegrityError:  # another process created the bucket since our update
                 bucket.update(count=F("count") + amount)
+
+
+# -- latencies -----------------------------------------------------------------------------------
+def merge_latencies(measured: dict[str, tuple[float, int]], weight: float) -> None:
+    """Move each stored average towards the mean of `n` new requests as `n` requests of that mean would
+    move an exponentially weighted average of weight `weight` (one short transaction)."""
+    with transaction.atomic():
+        for endpoint, (seconds, n) in sorted(measured.items()):
+            share = 1 - (1 - weight) ** n
+            row = UpstreamLatency.objects.filter(endpoint=endpoint)
+            moved = {"seconds": F("seconds") + share * (seconds - F("seconds")), "samples": F("samples") + n,
+                     "updated_at": Now()}
+            if row.update(**moved):
+                continue
+            try:
+                with transaction.atomic():
+                    UpstreamLatency.objects.create(endpoint=endpoint, seconds=seconds, samples=n, updated_at=Now())
+            except IntegrityError:  # another process created the row since our update
+                row.update(**moved)
+
+
+def stored_latencies() -> dict[str, float]:
+    return dict(UpstreamLatency.objects.values_list("endpoint", "seconds"))
+
+
+def save_latencies(db: "DbThread", book) -> None:
+    """Merge what a `LatencyBook` measured since the last save (never raises: the next save measures again)."""
+    measured = book.take_unsaved()
+    if not measured:
+        return
+    try:
+        db.run(merge_latencies, measured, book.weight)
+    except Exception:  # noqa: BLE001
+        logger.warning("could not store measured upstream latencies", exc_info=True)
+
+
+def load_latencies(db: "DbThread", book) -> None:
+    """Once per book: start from the stored figures (a failure leaves API.md's, which also work)."""
+    if book.loaded:
+        return
+    book.loaded = True
+    try:
+        book.load(db.run(stored_latencies))
+    except Exception:  # noqa: BLE001 - API.md's figures work too
+        logger.warning("could not read stored upstream latencies; using the defaults", exc_info=True)
 
 
 # -- the thread -------------------------------------------------------------------------------------

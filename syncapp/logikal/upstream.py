@@ -36,7 +36,7 @@ from .responses import (
     parse_selected_project,
 )
 from .session import Credentials, Session
-from .store import DbThread, add_request_counts
+from .store import DbThread, add_request_counts, load_latencies, save_latencies
 from .values import LEVELS, Place
 
 logger = logging.getLogger(__name__)
@@ -104,9 +104,10 @@ class Upstream:
         return tracking(on_exit=self.flush_counts, separate=separate)
 
     def flush_counts(self) -> None:
-        """Add the counted requests to UpstreamRequestCount (never raises: metrics must not fail a job)."""
+        """Store request counts and measured latencies (UpstreamRequestCount, UpstreamLatency); never raises."""
         counts = self.hourly.take()
         self._last_flush = time.monotonic()
+        save_latencies(self.db, self.latency)
         if not counts:
             return
         try:
@@ -116,6 +117,7 @@ class Upstream:
             logger.warning("could not store upstream request counts; kept for the next flush", exc_info=True)
 
     def _maybe_flush(self) -> None:
+        load_latencies(self.db, self.latency)  # once, at the first maintenance tick
         if len(self.hourly) and time.monotonic() - self._last_flush >= self.flush_every_s:
             self.flush_counts()
 

@@ -7,7 +7,7 @@ from .config import ObjectSyncConfig, ObjectType
 from .mirror import Directory, Elevation, Phase, Project
 from .partslist import PartsList, PartsListArticle, PartsListGlass, PartsListProfile, PartsListUValue
 from .runs import SchedulerTick, SyncRun
-from .sessions import UpstreamRequestCount, UpstreamSessionLease, UpstreamSessionWaiter
+from .sessions import UpstreamLatency, UpstreamRequestCount, UpstreamSessionLease, UpstreamSessionWaiter
 from .snapshots import FreshnessSnapshot
 from .trust import ChangedDateEvidence
 from .webhooks import WebhookDelivery, WebhookEndpoint
@@ -39,6 +39,7 @@ __all__ = [
     "Project",
     "SchedulerTick",
     "SyncRun",
+    "UpstreamLatency",
     "UpstreamRequestCount",
     "UpstreamSessionLease",
     "UpstreamSessionWaiter",

@@ -64,7 +64,7 @@ DEFAULT_CONFIGS = {
     ObjectType.PARTS_LIST: {"interval_minutes": 15, "staleness_minutes": 30, "priority": 10},
 }
 
-# Activity-based intervals, on by default where an upstream date exists (set by migration 0015,
+# Activity-based intervals, on by default where an upstream date exists (set by migration 0016,
 # which adds the fields; DEFAULT_CONFIGS stays what migration 0002 can create). Elevations are
 # included: they are what a phase's listing verifies, so without it every phase would still be
 # listed every elevation interval, however old its project.

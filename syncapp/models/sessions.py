@@ -82,3 +82,25 @@ class UpstreamRequestCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} {self.status}: {self.count}"
+
+
+class UpstreamLatency(models.Model):
+    """Seconds per request kind (endpoint template), a moving average over all processes' requests.
+
+    Each process keeps its own average in memory (``LatencyBook``) and merges it in here at most
+    every ``flush_every_s`` (with its request counters), never per request. The capacity estimate
+    (``syncapp/sync/capacity.py``) and new processes' route costs start from these figures.
+    """
+
+    endpoint = models.CharField("endpoint", max_length=128, unique=True)
+    seconds = models.FloatField("seconds", help_text="Moving average of successful requests' durations.")
+    samples = models.PositiveBigIntegerField("requests measured", default=0)
+    updated_at = models.DateTimeField("updated")
+
+    class Meta:
+        verbose_name = "upstream latency"
+        ordering = ["endpoint"]
+        constraints = [models.CheckConstraint(name="latency_seconds_not_negative", condition=Q(seconds__gte=0))]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint}: {self.seconds:.3f} s"

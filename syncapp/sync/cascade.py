@@ -1,10 +1,12 @@
 """After a sync: queue the children it found changed or due (or all of them, when forced with subtree)."""
 
+from django.db.models import DateTimeField, Value
+
 from ..models import Directory, Elevation
 from ..models.tree import type_of
 from ..models.runs import Trigger
 from .jobs import PlannedJob, defer_sync_jobs
-from .planner import plan_due_jobs
+from .planner import changed_field, plan_due_jobs
 
 
 def cascade_from(obj, ctx, *, relist_children: bool = False, listed_children=frozenset()) -> int:
@@ -40,5 +42,7 @@ def _all_children(obj, include_excluded: bool) -> list[PlannedJob]:
         if rows.model is Elevation:
             rows = rows.filter(is_in_recycle_bin=False)  # nothing to download for those
         label = "path" if rows.model is Directory else "name"
-        jobs += [PlannedJob(rows.model.OBJECT_TYPE, pk, text, "forced subtree") for pk, text in rows.values_list("pk", label)]
+        changed = changed_field(type_of(rows.model))
+        for pk, text, stamp in rows.values_list("pk", label, changed or Value(None, output_field=DateTimeField())):
+            jobs.append(PlannedJob(rows.model.OBJECT_TYPE, pk, text, "forced subtree", changed=stamp))
     return jobs

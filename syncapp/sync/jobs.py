@@ -8,14 +8,18 @@ crash can never keep the one without the other.
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
+from django.db.models import BigIntegerField
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 from procrastinate import exceptions as procrastinate_exceptions
 from procrastinate import manager
 from procrastinate.contrib.django.django_connector import DjangoConnector
 
 from ..models import ObjectSyncConfig
+from .backfill import recency_bonus
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +34,16 @@ class PlannedJob:
     object_id: int
     label: str
     reason: str
+    changed: datetime | None = None  # the project's upstream changedDate: the backfill order and priority bonus
+
+
+def _lock_prefix(object_type: str) -> str:
+    return f"sync:{object_type}:"
 
 
 def object_lock(object_type: str, object_id: int) -> str:
     """One running job per object: scheduled, cascaded and forced jobs share it."""
-    return f"sync:{object_type}:{object_id}"
+    return f"{_lock_prefix(object_type)}{object_id}"
 
 
 def queueing_lock(object_type: str, object_id: int, trigger: str) -> str:
@@ -43,6 +52,19 @@ def queueing_lock(object_type: str, object_id: int, trigger: str) -> str:
     # object freshly synced and skips itself.
     suffix = ":forced" if trigger == "forced" else ""
     return f"{object_lock(object_type, object_id)}{suffix}"
+
+
+def waiting_object_ids(object_type: str):
+    """SQL: ids of the objects of this type whose scheduled or cascaded job waits (read off its queueing lock).
+
+    A list the planner excludes with ``pk__in`` (a hashed subplan): an anti-join on the lock text
+    instead turned into 100,000 x 1,000 comparisons whenever the job table's statistics were stale.
+    """
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    prefix = _lock_prefix(object_type)
+    return (ProcrastinateJob.objects.filter(status="todo", queueing_lock__regex=rf"^{prefix}[0-9]+$")
+            .values(object_id=Cast(Substr("queueing_lock", len(prefix) + 1), BigIntegerField())))
 
 
 def job_manager() -> manager.JobManager:
@@ -86,12 +108,12 @@ def defer_sync_jobs(planned: list[PlannedJob], *, trigger: str, subtree: bool = 
         return DeferResult([], [])
     configs = configs or ObjectSyncConfig.objects.as_map()
     options = {"subtree": subtree, "include_excluded": include_excluded}
-    jobs = []
+    jobs, now = [], timezone.now()
     for p in planned:
         if priority is not None:
             job_priority = priority
         else:
-            job_priority = configs[p.object_type].priority
+            job_priority = configs[p.object_type].priority + recency_bonus(p.object_type, p.changed, now)
             if trigger == "forced":
                 job_priority += FORCED_PRIORITY_BOOST
         jobs.append(_make_job(p, trigger=trigger, priority=job_priority, options=options))

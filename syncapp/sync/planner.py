@@ -18,18 +18,22 @@ commands and API share. This module only picks, from those, the top-most needing
 node of each branch: its sync cascades down (``plan_due_jobs(root=node)`` after it
 finishes), so children are always listed after their parent. Every query here is
 one statement whatever the tree size.
+
+The scheduler tick takes only a capped share, most recently changed project first
+(``plan_tick``, ``syncapp/sync/backfill.py``); ``count_due`` counts the whole due set in SQL.
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import BooleanField, Case, Count, F, Q, Value, When
 from django.utils import timezone
 
 from ..models import Directory, ObjectSyncConfig
 from ..models.config import ObjectType
 from ..models.tree import TYPES, type_of
-from .jobs import PlannedJob
+from .backfill import backfill_sort_key
+from .jobs import PlannedJob, queueing_lock, waiting_jobs, waiting_object_ids
 
 _OTHER_REASONS = {ObjectType.PROJECT: "changed upstream or a child is due"}
 
@@ -51,46 +55,111 @@ def job_enabled(configs, object_type: str) -> bool:
 
 
 def plan_due_jobs(*, now=None, root=None, lookahead=timedelta(0), configs=None) -> Plan:
-    """The jobs the scheduler (root=None) or a finished sync of `root` should queue.
+    """The jobs the scheduler (root=None) or a finished sync of `root` should queue, all of them.
 
     `lookahead` plans work that falls due before the next tick, so that a tick
     period never stretches an interval. `root` is a Directory, Project or Phase.
+    The scheduler tick itself takes only its capped share (``plan_tick``).
     """
-    now = now or timezone.now()
-    configs = configs or ObjectSyncConfig.objects.as_map()
-    rule = {"now": now, "configs": configs, "lookahead": lookahead}
+    rule = _rule(now, lookahead, configs)
     root_type = type_of(root) if root is not None else TYPES[ObjectType.DIRECTORY]
     if root_type.name == ObjectType.ELEVATION:
         raise TypeError("cannot plan below an elevation")
     plan = Plan()
-
     scope_dirs = None
     if root_type.name == ObjectType.DIRECTORY:
         plan.jobs, scope_dirs = _plan_directories(root, rule)
+    for mirrored in _types_below(root_type, rule["configs"]):
+        plan.jobs += _planned(mirrored, _due_rows(mirrored, rule, root_type, root, scope_dirs), rule)
+    return plan
 
-    # Below directories, type by type, parents first: a row whose ancestor (inside the
-    # root) has a job of its own is left to that job's cascade.
+
+def plan_tick(*, now=None, lookahead=timedelta(0), configs=None, cap: int) -> list[PlannedJob]:
+    """What one scheduler tick queues: at most `cap` due jobs not already waiting, most recent first.
+
+    The order is ``backfill_sort_key``'s: directories, then the work of the most recently changed
+    projects. Each type's share is chosen in SQL (ORDER BY the project's changedDate, LIMIT cap),
+    so a backlog of 100,000 elevations costs the same few statements as a backlog of ten.
+    """
+    rule = _rule(now, lookahead, configs)
+    root_type = TYPES[ObjectType.DIRECTORY]
+    directories, scope_dirs, waiting = _directories_and_waiting(rule)
+    jobs = [j for j in directories if (j.object_type, j.object_id) not in waiting]
+    for mirrored in _types_below(root_type, rule["configs"]):
+        rows = _due_rows(mirrored, rule, root_type, None, scope_dirs).exclude(pk__in=waiting_object_ids(mirrored.name))
+        order = [F(changed_field(mirrored)).desc(nulls_last=True), "pk"]
+        jobs += _planned(mirrored, rows.order_by(*order)[:cap], rule)
+    return sorted(jobs, key=backfill_sort_key)[:cap]
+
+
+def count_due(*, now=None, lookahead=timedelta(0), configs=None) -> dict[str, dict[str, int]]:
+    """Per type: the jobs due now as the tick plans them (``due``) and how many of them already wait
+    in the queue (``waiting``), counted in SQL (one statement per type)."""
+    rule = _rule(now, lookahead, configs)
+    root_type = TYPES[ObjectType.DIRECTORY]
+    directories, scope_dirs, waiting = _directories_and_waiting(rule)
+    counts = {ObjectType.DIRECTORY: {"due": len(directories), "waiting": len(waiting)}}
+    for mirrored in _types_below(root_type, rule["configs"]):
+        rows = _due_rows(mirrored, rule, root_type, None, scope_dirs).order_by()
+        counts[mirrored.name] = rows.aggregate(
+            due=Count("pk"), waiting=Count("pk", filter=Q(pk__in=waiting_object_ids(mirrored.name))))
+    return counts
+
+
+def _directories_and_waiting(rule) -> tuple[list[PlannedJob], list[int], set[tuple[str, int]]]:
+    """The whole tree's top-most due directories, the directories none covers, and which of the due
+    ones already have a job waiting."""
+    directories, scope_dirs = _plan_directories(None, rule)
+    locks = {queueing_lock(j.object_type, j.object_id, "scheduled"): (j.object_type, j.object_id) for j in directories}
+    return directories, scope_dirs, {locks[lock] for lock in waiting_jobs(locks)}
+
+
+def _rule(now, lookahead, configs) -> dict:
+    return {"now": now or timezone.now(), "configs": configs or ObjectSyncConfig.objects.as_map(),
+            "lookahead": lookahead}
+
+
+def _types_below(root_type, configs):
+    """The enabled types below directories, from the root's own type down, parents first."""
     order = list(TYPES)
     for mirrored in list(TYPES.values())[max(order.index(root_type.name), 1):]:
-        if not job_enabled(configs, mirrored.name):
-            continue
-        rows = mirrored.model.objects.job_due(**rule)
-        if scope_dirs is not None:
-            rows = rows.filter(**{f"{mirrored.to_directory}id__in": scope_dirs})
-        else:
-            rows = rows.filter(mirrored.below_q(root))
-        for ancestor in list(TYPES.values())[max(order.index(root_type.name), 1):order.index(mirrored.name)]:
-            if job_enabled(configs, ancestor.name):
-                due_above = ancestor.model.objects.job_due(**rule).values("pk")
-                rows = rows.exclude(**{f"{mirrored.lookup_to(ancestor)}__in": due_above})
-        if mirrored.children == ():
-            for pk, name in rows.values_list("id", "name"):
-                plan.jobs.append(PlannedJob(mirrored.name, pk, name, "parts list outdated"))
-            continue
-        rows = rows.annotate(listing_overdue=_flag(mirrored.model.objects.listing_overdue_q(**rule)))
-        for pk, name, listed_at, overdue in rows.values_list("id", "name", "listed_at", "listing_overdue"):
-            plan.jobs.append(PlannedJob(mirrored.name, pk, name, _reason(mirrored, listed_at, overdue)))
-    return plan
+        if job_enabled(configs, mirrored.name):
+            yield mirrored
+
+
+def _due_rows(mirrored, rule, root_type, root, scope_dirs):
+    """Rows of `mirrored` whose job is due and that no due ancestor (inside the root) covers."""
+    order = list(TYPES)
+    rows = mirrored.model.objects.job_due(**rule)
+    if scope_dirs is not None:
+        rows = rows.filter(**{f"{mirrored.to_directory}id__in": scope_dirs})
+    else:
+        rows = rows.filter(mirrored.below_q(root))
+    # A row whose ancestor has a job of its own is left to that job's cascade.
+    for ancestor in list(TYPES.values())[max(order.index(root_type.name), 1):order.index(mirrored.name)]:
+        if job_enabled(rule["configs"], ancestor.name):
+            due_above = ancestor.model.objects.job_due(**rule).values("pk")
+            rows = rows.exclude(**{f"{mirrored.lookup_to(ancestor)}__in": due_above})
+    return rows
+
+
+def changed_field(mirrored) -> str | None:
+    """The lookup to the changedDate of the project a row belongs to (the backfill order); None above projects."""
+    try:
+        to_project = mirrored.lookup_to(TYPES[ObjectType.PROJECT])
+    except ValueError:
+        return None
+    return f"{to_project}__changed_date" if to_project else "changed_date"
+
+
+def _planned(mirrored, rows, rule) -> list[PlannedJob]:
+    if mirrored.children == ():
+        return [PlannedJob(mirrored.name, pk, name, "parts list outdated", changed=changed)
+                for pk, name, changed in rows.values_list("id", "name", changed_field(mirrored))]
+    rows = rows.annotate(listing_overdue=_flag(mirrored.model.objects.listing_overdue_q(**rule)))
+    fields = ("id", "name", "listed_at", "listing_overdue", changed_field(mirrored))
+    return [PlannedJob(mirrored.name, pk, name, _reason(mirrored, listed_at, overdue), changed=changed)
+            for pk, name, listed_at, overdue, changed in rows.values_list(*fields)]
 
 
 def _plan_directories(root, rule) -> tuple[list[PlannedJob], list[int]]:

@@ -13,7 +13,7 @@ from ..maintenance import refresh_statistics
 from ..models import ObjectSyncConfig, SchedulerTick
 from ..models.runs import Trigger
 from .jobs import defer_sync_jobs
-from .planner import plan_due_jobs
+from .planner import plan_tick
 
 logger = logging.getLogger("syncapp.scheduler")
 
@@ -48,9 +48,10 @@ def scheduler_tick(*, now=None) -> SchedulerTick:
     statements = StatementCounter()
     with connection.execute_wrapper(statements), transaction.atomic():
         configs = ObjectSyncConfig.objects.as_map()
-        plan = plan_due_jobs(now=now, lookahead=tick_period(now=now), configs=configs)
-        # The plan lists parents first, so a capped tick still drains the tree top-down.
-        batch = plan.jobs[: settings.SCHEDULER_MAX_JOBS_PER_TICK]
+        # Only what this tick queues is read: the capped, most-recent-first share of the due jobs
+        # not already waiting. What is left over is chosen again by the next tick.
+        batch = plan_tick(now=now, lookahead=tick_period(now=now), configs=configs,
+                          cap=settings.SCHEDULER_MAX_JOBS_PER_TICK)
         result = defer_sync_jobs(batch, trigger=Trigger.SCHEDULED, configs=configs)
     if len(result.job_ids) >= 200:
         refresh_statistics()  # a burst of jobs: the job fetch needs fresh statistics now
@@ -58,11 +59,15 @@ def scheduler_tick(*, now=None) -> SchedulerTick:
         ticked_at=now, background_enabled=True, jobs_deferred=len(result.job_ids),
         duration_ms=int((time.monotonic() - clock) * 1000), statements=statements.count,
     )
-    left = len(plan.jobs) - len(batch)
+    by_type: dict[str, int] = {}
+    for job in batch:
+        by_type[job.object_type] = by_type.get(job.object_type, 0) + 1
+    full = len(batch) >= settings.SCHEDULER_MAX_JOBS_PER_TICK
     logger.info(
-        "Scheduler tick queued %d jobs (%d already waiting, %d left for the next tick) in %d ms, %d SQL statements",
-        len(result.job_ids), len(result.already_queued), left, tick.duration_ms, tick.statements,
+        "Scheduler tick queued %d jobs (%d taken by another process meanwhile%s) in %d ms, %d SQL statements",
+        len(result.job_ids), len(result.already_queued), "; the cap was reached, more may be due" if full else "",
+        tick.duration_ms, tick.statements,
         extra={"jobs_deferred": len(result.job_ids), "already_queued": len(result.already_queued),
-               "jobs_left": left, "by_type": plan.count_by_type()},
+               "cap_reached": full, "by_type": by_type},
     )
     return tick

@@ -207,16 +207,18 @@ def test_sync_plan_lists_jobs_with_reasons_and_queues_nothing(tree):
 
 
 @pytest.mark.django_db
-def test_sync_plan_json_marks_jobs_already_waiting(tree):
+def test_sync_plan_counts_jobs_already_waiting_and_leaves_them_out_of_the_next_tick(tree):
     from syncapp.sync.jobs import PlannedJob, defer_sync_jobs
 
     data = json.loads(run("sync_plan", "--json")[1])
     first = data["jobs"][0]
-    assert not first["already_queued"]
-    defer_sync_jobs([PlannedJob(first["object_type"], first["object_id"], first["label"], "test")], trigger="scheduled")
-    data = json.loads(run("sync_plan", "--json")[1])
-    assert data["jobs"][0]["already_queued"] is True
+    assert data["waiting_by_type"] == {}
     assert sum(data["count_by_type"].values()) == len(data["jobs"])
+    defer_sync_jobs([PlannedJob(first["object_type"], first["object_id"], first["label"], "test")], trigger="scheduled")
+    after = json.loads(run("sync_plan", "--json")[1])
+    assert after["waiting_by_type"] == {first["object_type"]: 1}
+    assert after["count_by_type"] == data["count_by_type"]  # still due, but the tick would not queue it again
+    assert first not in after["jobs"] and len(after["jobs"]) == len(data["jobs"]) - 1
 
 
 @pytest.mark.django_db
@@ -225,10 +227,11 @@ def test_sync_plan_marks_what_passes_the_per_tick_cap(tree, settings):
     verified_by_their_listing(tree)
     status, out, _ = run("sync_plan")
     data = json.loads(run("sync_plan", "--json")[1])
-    assert status == 0
-    assert [job["later_tick"] for job in data["jobs"]] == [False] + [True] * (len(data["jobs"]) - 1)
-    assert "The next tick would queue 1 job;" in out
-    assert f"{len(data['jobs']) - 1} planned jobs pass SCHEDULER_MAX_JOBS_PER_TICK=1" in out
+    due = sum(data["count_by_type"].values())
+    assert status == 0 and due > 1
+    assert len(data["jobs"]) == 1 and data["later_ticks"] == due - 1
+    assert "The next tick would queue 1 job, most recently changed projects first;" in out
+    assert f"{due - 1} due jobs pass SCHEDULER_MAX_JOBS_PER_TICK=1" in out
 
 
 @pytest.mark.django_db

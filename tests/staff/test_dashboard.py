@@ -160,3 +160,31 @@ def test_a_problem_fixed_by_a_later_sync_shows_as_resolved_and_leaves_the_open_o
                                             expires_at=soon, busy=busy)
     assert login(viewer).get(JSON).json()["sessions"] == {"busy": 1, "open": 3, "max": 4}
     assert "1 busy / 3 open / 4 max" in login(viewer).get(DASHBOARD).text
+
+
+def test_the_dashboard_says_how_many_sessions_the_schedule_needs_and_warns_when_it_cannot_be_met(
+        login, viewer, tree, settings):
+    from django.core.cache import cache
+
+    from syncapp.models import ObjectSyncConfig, UpstreamLatency
+
+    settings.LOGIKAL_MAX_SESSIONS = 4
+    cache.clear()
+    response = login(viewer).get(DASHBOARD + "?fragment=1")
+    needed = re.search(r'id="capacity-needed"[^>]*>needs ([0-9.]+) of 4 sessions<', response.text)
+    assert needed and float(needed.group(1)) < 4
+    assert 'id="capacity-warning"' not in response.text
+    assert "Backlog: " in response.text
+
+    # Logins of an hour each and every list re-read every minute: no four sessions can keep that up.
+    UpstreamLatency.objects.create(endpoint="POST /auth", seconds=3600, samples=1, updated_at=timezone.now())
+    ObjectSyncConfig.objects.update(interval_minutes=1, staleness_minutes=2)
+    assert 'id="capacity-warning"' not in login(viewer).get(DASHBOARD + "?fragment=1").text  # cached for a minute
+    cache.clear()
+    html = login(viewer).get(DASHBOARD + "?fragment=1").text
+    assert re.search(r'id="capacity-needed" class="bad">needs [0-9.]+ of 4 sessions<', html)
+    warning = re.search(r'id="capacity-warning">(.*?)</p>', html).group(1)
+    assert warning.startswith("The configured intervals cannot be met with LOGIKAL_MAX_SESSIONS=4")
+    assert "raise LOGIKAL_MAX_SESSIONS to" in warning
+    data = login(viewer).get(JSON).json()["capacity"]
+    assert data["can_be_met"] is False and data["sessions"] == 4 and data["fixes"]

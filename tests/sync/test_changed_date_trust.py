@@ -66,7 +66,7 @@ def test_starting_afresh_clears_the_evidence():
 
 
 def test_the_old_switch_maps_on_to_on_and_off_to_auto():
-    """Migration 0016 (the test database is migrated): the old default (off) became auto."""
+    """Migration 0017 (the test database is migrated): the old default (off) became auto."""
     assert ObjectSyncConfig.objects.get(object_type="project").trust_changed_date == "auto"
 
 

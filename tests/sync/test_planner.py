@@ -149,21 +149,19 @@ def test_planning_below_a_root_stays_inside_it():
     assert ("project", other_project.pk) not in planned(plan_due_jobs(root=top))
 
 
-def test_a_tick_queues_at_most_the_configured_number_of_jobs_parents_first(settings, clean_queue):
+def test_a_tick_queues_at_most_the_configured_number_of_jobs_and_the_next_tick_the_rest(settings, clean_queue):
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    from syncapp.models import Project
     from syncapp.sync.tick import scheduler_tick
 
     settings.SCHEDULER_MAX_JOBS_PER_TICK = 2
     _, projects = f.fresh_tree(n_projects=3, n_phases=2)
-    from syncapp.models import Project
-
     Project.objects.filter(pk=projects[0].pk).update(listed_at=None)
     Phase.objects.exclude(project=projects[0]).update(listed_at=None)
-    tick = scheduler_tick()
-    assert tick.jobs_deferred == 2
-    from procrastinate.contrib.django.models import ProcrastinateJob
-
+    assert [scheduler_tick().jobs_deferred for _ in range(4)] == [2, 2, 1, 0]  # 1 project + 4 phases due
     kinds = sorted(job.args["object_type"] for job in ProcrastinateJob.objects.all())
-    assert kinds == ["phase", "project"]
+    assert kinds == ["phase"] * 4 + ["project"]
 
 
 def test_a_tick_with_background_sync_disabled_queues_nothing(settings, clean_queue, caplog):

@@ -19,7 +19,7 @@ def map_trust_and_start_evidence(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0015_activity_based_intervals'),
+        ('syncapp', '0016_activity_based_intervals'),
     ]
 
     operations = [

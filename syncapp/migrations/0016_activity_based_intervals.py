@@ -18,7 +18,7 @@ def activity_on_by_default(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('syncapp', '0014_sync_config_help_in_plain_words'),
+        ('syncapp', '0015_upstream_latency'),
     ]
 
     operations = [

@@ -1,0 +1,85 @@
+"""The capacity estimate's inputs, read from the database, and the cached estimate readers share.
+
+A handful of counting statements (measured at `large`: see the README's benchmark figures); the
+dashboard refreshes every 10 s and /metrics is scraped often, so both read the estimate through
+``cached_estimate`` (computed at most every CAPACITY_CACHE_S per process).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Avg, Case, Count, IntegerField, Value, When
+from django.db.models.functions import Length, Replace
+from django.utils import timezone
+
+from ..logikal.navigation import DEFAULT_LATENCY_S
+from ..models import Directory, Elevation, ObjectSyncConfig, Phase, Project, UpstreamLatency
+from ..models.tree import TYPES
+from .capacity import MirrorCounts, cycle_seconds, estimate, job_costs
+from .planner import count_due, job_enabled
+
+CACHE_KEY = "syncapp:capacity-estimate"
+# Parts lists follow upstream changes: the last day's changes, per hour, stand for the rate.
+CHANGE_WINDOW = timedelta(days=1)
+
+
+def mirror_counts(now) -> MirrorCounts:
+    """Live objects per type, the mean directory depth of a project and the recent change rate."""
+    depth = Case(When(directory__path="", then=Value(0)),
+                 default=Length("directory__path") - Length(Replace("directory__path", Value("/"), Value(""))) + 1,
+                 output_field=IntegerField())
+    projects = Project.objects.live().aggregate(n=Count("pk"), depth=Avg(depth),
+                                                directories=Count("directory", distinct=True))
+    elevations = Elevation.objects.live()
+    changed = elevations.filter(is_in_recycle_bin=False, changed_date__gte=now - CHANGE_WINDOW).count()
+    return MirrorCounts(
+        directories=Directory.objects.live().count(),
+        projects=projects["n"],
+        phases=Phase.objects.live().count(),
+        elevations=elevations.count(),
+        parts_lists_per_hour=changed / (CHANGE_WINDOW.total_seconds() / 3600),
+        mean_depth=float(projects["depth"] or 0.0),
+        projects_per_directory=projects["n"] / projects["directories"] if projects["directories"] else 1.0,
+    )
+
+
+def latencies() -> tuple[dict[str, float], bool]:
+    """Seconds per request kind: API.md's figures, replaced by what this installation measured."""
+    stored = dict(UpstreamLatency.objects.values_list("endpoint", "seconds"))
+    return {**DEFAULT_LATENCY_S, **stored}, bool(stored)
+
+
+def current_estimate(now=None, *, navigation: str | None = None):
+    """The estimate for the mirror as it is now (about six statements and the planner's due counts)."""
+    now = now or timezone.now()
+    configs = ObjectSyncConfig.objects.as_map()
+    latency, measured = latencies()
+    due = {name: c["due"] for name, c in count_due(now=now, configs=configs).items()}
+    return estimate(
+        counts=mirror_counts(now),
+        intervals={name: configs[name].interval_minutes for name in TYPES},
+        enabled={name: job_enabled(configs, name) for name in TYPES},
+        latency=latency, measured=measured, due=due,
+        sessions=settings.LOGIKAL_MAX_SESSIONS, navigation=navigation or settings.CAPACITY_NAVIGATION,
+    )
+
+
+def cached_estimate() -> dict:
+    """``current_estimate().as_dict()``, recomputed at most every CAPACITY_CACHE_S seconds per process."""
+    data = cache.get(CACHE_KEY)
+    if data is None:
+        data = current_estimate().as_dict()
+        data["computed_at"] = timezone.now().isoformat()
+        cache.set(CACHE_KEY, data, settings.CAPACITY_CACHE_S)
+    return data
+
+
+
+def cycle_estimate(*, navigation: str, sessions: int) -> dict:
+    """The cost model's figure for one unchanged cycle of the mirror at API.md's (full-scale) latencies."""
+    counts = mirror_counts(timezone.now())
+    costs = job_costs(DEFAULT_LATENCY_S, navigation=navigation, depth=counts.mean_depth,
+                      projects_per_directory=counts.projects_per_directory)
+    return {"navigation": navigation, "sessions": sessions,
+            "cycle_full_scale_s": round(cycle_seconds(counts, costs, sessions), 1)}
