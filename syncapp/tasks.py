@@ -18,6 +18,7 @@ from .sync.retry import JobRef
 from .sync.runner import run_sync_job
 from .sync.sync_all import fan_out
 from .sync.tick import scheduler_tick
+from .sync.trust import SWEEP_CRON, sweep_unchanged_projects
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +106,14 @@ def prune_history_task(timestamp: int | None = None) -> dict:
 @app.task(name="snapshot_freshness", queue="maintenance", queueing_lock="snapshot_freshness", pass_context=False)
 def snapshot_freshness_task(timestamp: int | None = None) -> None:
     take_freshness_snapshot()
+
+
+@app.periodic(cron=SWEEP_CRON, periodic_id="changed_date_sweep")
+@app.task(name="sweep_unchanged_projects", queue="maintenance", queueing_lock="sweep_unchanged_projects",
+          pass_context=False)
+def sweep_unchanged_projects_task(timestamp: int | None = None) -> list[int]:
+    """List the phases of a few projects that trusted changedDates let go unlisted (syncapp.sync.trust)."""
+    return sweep_unchanged_projects()
 
 
 @app.periodic(cron="* * * * *", periodic_id="webhooks")

@@ -1,129 +1,28 @@
 """Per-type sync configuration: edited in the list and in a form, validated by the database's rules."""
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from ..models import ObjectSyncConfig
-from ..models.config import (
-    MAX_INTERVAL_MINUTES,
-    MAX_STALENESS_MINUTES,
-    NOT_APPLICABLE,
-    SCHEDULES,
-    TYPE_ORDER,
-    ObjectType,
-)
+from ..models.config import NOT_APPLICABLE, SCHEDULES, TYPE_ORDER, ObjectType
 from ..models.tree import MODELS
+from ..models.trust import CONFIRMATIONS_NEEDED, trust_state
 from .. import audit
 from .audit import AuditHistory
 from .common import PermissionCheckedActions, plural, report
+from .config_form import SyncConfigForm
 from .display import time_column
-from .durations import MinutesField, RuleIntegerField, minutes_in_words
+from .durations import minutes_in_words
 
-
-MAX_SECONDS = 2_147_483_647  # PostgreSQL integer
 # What staff can edit (every field but the type and the stamp, fields added later included);
 # each change is audited with its old and new value.
 AUDITED_FIELDS = tuple(field.attname for field in ObjectSyncConfig._meta.concrete_fields
                        if field.name not in ("id", "object_type", "updated_at"))
-
-# Each rule in the staff's units; the same rules the database enforces (ObjectSyncConfig's constraints).
-RULES = {
-    "syncconfig_interval_at_least_1_min": (
-        "interval_minutes", f"The interval must be between 1 minute and {minutes_in_words(MAX_INTERVAL_MINUTES)}."),
-    "syncconfig_staleness_at_least_interval": (
-        "staleness_minutes", "The staleness threshold must be at least the interval and at most "
-        f"{minutes_in_words(MAX_STALENESS_MINUTES)}."),
-    "syncconfig_priority_range": ("priority", "The priority must be between -100 and 100."),
-    "syncconfig_attempts_range": ("max_attempts", "Max attempts must be between 1 and 20."),
-    "syncconfig_retry_delays_ordered": (
-        "retry_max_seconds", "The retry cap must be at least the retry base delay (>= 1 s)."),
-}
-
-
-def _rule(name: str) -> str:
-    return RULES[name][1]
-
-
-class SyncConfigForm(forms.ModelForm):
-    """Durations in minutes, hours or days; each rule's own message beside the field it concerns.
-
-    Model validation reports CheckConstraint violations as errors of the whole form; in an
-    editable list that is a line above the row, easy to misread, and in minutes. Every bad
-    value, a negative one included, gets the message of the rule it breaks.
-    """
-
-    interval_minutes = MinutesField(
-        label="sync interval", min_minutes=1, max_minutes=MAX_INTERVAL_MINUTES,
-        rule=_rule("syncconfig_interval_at_least_1_min"),
-        help_text="Every object of this type is re-verified at least this often (e.g. 15 min, 2 h, 1 d).",
-    )
-    staleness_minutes = MinutesField(
-        label="stale after", min_minutes=1, max_minutes=MAX_STALENESS_MINUTES,
-        rule=_rule("syncconfig_staleness_at_least_interval"),
-        help_text="Not verified for this long, an object shows as stale. At least the interval.",
-    )
-    priority = RuleIntegerField(low=-100, high=100, rule=_rule("syncconfig_priority_range"),
-                                help_text="Higher runs first; parents should outrank their children.")
-    max_attempts = RuleIntegerField(low=1, high=20, rule=_rule("syncconfig_attempts_range"),
-                                    help_text="How often a failing sync is tried before it counts as failed.")
-    retry_base_seconds = RuleIntegerField(
-        low=1, high=MAX_SECONDS, label="first retry after (seconds)",
-        rule=f"The retry base delay must be between 1 and {MAX_SECONDS:,} seconds.",
-        help_text="Each further retry waits twice as long, with jitter.")
-    retry_max_seconds = RuleIntegerField(
-        low=1, high=MAX_SECONDS, label="longest retry delay (seconds)",
-        rule=_rule("syncconfig_retry_delays_ordered"))
-
-    class Meta:
-        labels = {
-            "cascade": "sync changed children too",
-            "trust_changed_date": "skip unchanged projects",
-        }
-        help_texts = {
-            "trust_changed_date": "Projects only. When LogiKal's change date of a project has not moved since "
-            "its phases were last listed, its phases and elevations are not listed again. This saves most of a "
-            "re-sync but relies on LogiKal moving that date for every change inside the project; off is safe.",
-            "cascade": "After a sync, also sync the children it found changed or due.",
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Declared fields join every form made from this one; the list edits only some of them.
-        for name in [name for name in self.declared_fields if name not in (self._meta.fields or ())]:
-            self.fields.pop(name, None)
-        # What nothing reads for this row is shown, not editable: a posted value is ignored.
-        for name in NOT_APPLICABLE.get(self.instance.object_type, ()):
-            if name in self.fields:
-                self.fields[name].disabled = True
-                self.fields[name].help_text = "No effect for this row."
-
-    def _post_clean(self):
-        super()._post_clean()
-        errors = self._errors.get(NON_FIELD_ERRORS)
-        if not errors:
-            return
-        by_message = {
-            str(constraint.get_violation_error_message()): RULES.get(constraint.name)
-            for constraint in ObjectSyncConfig._meta.constraints
-        }
-        keep, moved = [], []
-        for error in errors.as_data():
-            rule = by_message.get(error.messages[0]) if len(error.messages) == 1 else None
-            (moved if rule and rule[0] in self.fields else keep).append((rule, error))
-        del self._errors[NON_FIELD_ERRORS]
-        if keep:
-            self._errors[NON_FIELD_ERRORS] = self.error_class(
-                [error for _, error in keep], error_class="nonfield", renderer=self.renderer
-            )
-        for (field, message), _ in moved:
-            if message not in self._errors.get(field, []):
-                self.add_error(field, message)
 
 
 @admin.register(ObjectSyncConfig)
@@ -135,7 +34,7 @@ class ObjectSyncConfigAdmin(AuditHistory, PermissionCheckedActions, admin.ModelA
     form = SyncConfigForm
     list_display_links = ["object_type"]
     list_editable = ["enabled", "interval_minutes", "staleness_minutes", "priority"]
-    readonly_fields = ["object_type", "schedule", "updated_at"]
+    readonly_fields = ["object_type", "schedule", "updated_at", "changed_date_evidence"]
     updated_at_short = time_column("updated_at", "updated")
     fieldsets = [
         (None, {"fields": ["object_type", "schedule", "enabled"]}),
@@ -144,14 +43,51 @@ class ObjectSyncConfigAdmin(AuditHistory, PermissionCheckedActions, admin.ModelA
             "description": "Every object of this type is re-verified within the interval; past the "
             "staleness threshold it shows as stale. Higher priority runs first.",
         }),
+        ("Quiet objects", {
+            "fields": ["activity_based", "activity_factor", "max_interval_minutes"],
+            "description": "Heuristic freshness, as HTTP caches use it (RFC 9111 section 4.2.2): interval = "
+            "factor x time since the last change in LogiKal, at least the sync interval, at most the longest "
+            "interval. The last change is a project's change date (for its phases too: they have none of "
+            "their own) and an elevation's own change date.",
+        }),
         ("Retries", {"fields": ["max_attempts", "retry_base_seconds", "retry_max_seconds"]}),
         ("Cascade", {"fields": ["cascade", "trust_changed_date"]}),
         ("Record", {"fields": ["updated_at"], "classes": ["collapse"]}),
     ]
-    actions = ["enable_configs", "disable_configs", "sync_all_now"]
+    actions = ["enable_configs", "disable_configs", "sync_all_now", "restart_evidence"]
     # Parents first, the order syncs run in.
     ordering = [Case(*(When(object_type=t, then=Value(i)) for i, t in enumerate(TYPE_ORDER)),
                      output_field=IntegerField()).asc()]
+
+    def get_fieldsets(self, request, obj=None):
+        """The project row also shows what phase listings taught about its changedDate."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or obj.object_type != ObjectType.PROJECT:
+            return fieldsets
+        return [*fieldsets[:-1], ("Evidence about changedDate", {
+            "fields": ["changed_date_evidence"],
+            "description": "Every phase listing that finds an elevation created, removed or changed checks whether "
+            "its project's changedDate had moved since the phase was last listed. While directory listings vouch "
+            "for unchanged projects, a background sweep lists the phases of a few of them every 20 minutes to "
+            "look for changes the changedDate did not show.",
+        }), fieldsets[-1]]
+
+    @admin.display(description="evidence")
+    def changed_date_evidence(self, config):
+        state = trust_state({**ObjectSyncConfig.objects.as_map(), config.object_type: config})
+        ev = state.evidence
+        lines = [state.summary]
+        if ev.last_confirmation_at:
+            lines.append(f"last confirmation {ev.last_confirmation_at:%Y-%m-%d %H:%M}")
+        if ev.violations:
+            lines.append(f"last violation {ev.last_violation_at:%Y-%m-%d %H:%M}: {ev.last_violation}")
+        lines.append(f"{ev.swept_projects} unchanged projects swept"
+                     + (f", last at {ev.last_sweep_at:%Y-%m-%d %H:%M}" if ev.last_sweep_at else ""))
+        if ev.started_at:
+            lines.append(f"gathered since {ev.started_at:%Y-%m-%d %H:%M}")
+        if state.warning:
+            lines.append(state.warning)
+        return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
 
     def get_changelist_form(self, request, **kwargs):
         return super().get_changelist_form(request, form=SyncConfigForm, **kwargs)
@@ -188,8 +124,11 @@ class ObjectSyncConfigAdmin(AuditHistory, PermissionCheckedActions, admin.ModelA
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
             objects = format_html('<a href="{}">{}</a>', url, str(opts.verbose_name_plural).capitalize())
         # The wording is ours (SCHEDULES); the values are escaped.
-        return format_html(SCHEDULES[config.object_type], objects=objects,
+        text = format_html(SCHEDULES[config.object_type], objects=objects,
                            interval=minutes_in_words(config.interval_minutes))
+        if config.activity_based and "activity_based" not in NOT_APPLICABLE.get(config.object_type, ()):
+            text = format_html("{}, quiet ones as rarely as every {}", text, minutes_in_words(config.max_interval_minutes))
+        return text
 
     @admin.action(description="Enable selected sync configurations", permissions=["change"])
     def enable_configs(self, request, queryset):
@@ -202,6 +141,20 @@ class ObjectSyncConfigAdmin(AuditHistory, PermissionCheckedActions, admin.ModelA
         self.require(request, "change")
         n = self._set_enabled(request, queryset, False)
         report(self, request, f"Disabled {plural(n, 'configuration')}.")
+
+    @admin.action(description="Start the changedDate evidence afresh", permissions=["change"])
+    def restart_evidence(self, request, queryset):
+        """After a violation was explained (or LogiKal updated): counts back to zero, auto trust earned again."""
+        from ..sync.trust import reset_evidence
+
+        self.require(request, "change")
+        before = trust_state().evidence
+        reset_evidence()
+        for config in queryset.filter(object_type=ObjectType.PROJECT):
+            audit.record(request, audit.AuditAction.CONFIG_CHANGE, config, changes={
+                "changed_date_evidence": [str(before), "0 confirmations, 0 violations"]})
+        report(self, request, f"Started the changedDate evidence afresh (was: {before}). Auto trust needs "
+               f"{CONFIRMATIONS_NEEDED} confirmations again.")
 
     @admin.action(description="Sync all objects of the selected types now", permissions=["force_sync"])
     def sync_all_now(self, request, queryset):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from .. import stats
 from ..models.config import TYPE_ORDER, ObjectSyncConfig
 from ..models.freshness import Freshness
+from ..models.trust import trust_state
 from ..snapshots import freshness_history
 from ..sync import blocked
 from ..sync.capacity import capacity_text
@@ -20,6 +21,13 @@ from .runs import outcome_text, with_retry_job
 
 REFRESH_SECONDS = 10
 JOB_STATUSES = ["todo", "doing", "failed", "succeeded", "cancelled", "aborted"]
+
+
+def trust_figures(configs) -> dict:
+    """Whether directory listings vouch for unchanged projects, the evidence, and a warning when it speaks against it."""
+    state = trust_state(configs)
+    return {"mode": state.mode, "trusted": state.trusted, "confirmations": state.evidence.confirmations,
+            "violations": state.evidence.violations, "summary": state.summary, "warning": state.warning}
 
 
 def dashboard_figures(now=None) -> dict:
@@ -41,6 +49,7 @@ def dashboard_figures(now=None) -> dict:
             "background_enabled": tick.background_enabled,
         },
         "next_tick_at": stats.next_tick_at(now),
+        "changed_date_trust": trust_figures(configs),
         "workers_alive": stats.workers_alive(),
         "sessions": stats.sessions(now),
         "types": [
@@ -50,6 +59,9 @@ def dashboard_figures(now=None) -> dict:
                 "enabled": configs[object_type].enabled,
                 "interval_minutes": configs[object_type].interval_minutes,
                 "staleness_minutes": configs[object_type].staleness_minutes,
+                # Quiet objects' intervals grow up to this (None: the activity rule is off).
+                "max_interval_minutes": configs[object_type].max_interval_minutes
+                if configs[object_type].activity_based else None,
                 "counts": freshness[object_type],
                 "oldest_stale": oldest[object_type],
             }

@@ -13,6 +13,7 @@ from ..models.freshness import Freshness
 from .activity import activity_of, with_activity
 from .common import EstimatedCountPaginator, PermissionCheckedActions, ViewOnly, freshness_badge, report
 from .display import error_cell, time_column
+from .durations import format_minutes
 from .audit import AuditHistory
 from .forcing import audit_forced, force_objects
 
@@ -42,7 +43,7 @@ class MirrorAdmin(AuditHistory, PermissionCheckedActions, ViewOnly, admin.ModelA
     list_filter = [FreshnessFilter]
     actions = ["force_sync_action", "force_sync_subtree_action"]
     sync_fields = [
-        "freshness_badge", "synced_at", "last_attempt_at", "failure_count", "last_error_summary",
+        "freshness_badge", "own_interval", "synced_at", "last_attempt_at", "failure_count", "last_error_summary",
         "removed_at", "missing_since", "first_seen_at", "runs_link",
     ]
     # Details one click away, out of the way of the facts.
@@ -76,6 +77,12 @@ class MirrorAdmin(AuditHistory, PermissionCheckedActions, ViewOnly, admin.ModelA
             return freshness_badge(obj.freshness)
         return format_html('{}<span class="sync-marker sync-marker-{}" data-job="{}">{}</span>',
                            freshness_badge(obj.freshness), activity.status, activity.job_id, activity.label())
+
+    @admin.display(description="verified every")
+    def own_interval(self, obj):
+        """The object's own interval and staleness threshold (longer for quiet objects, see the sync config)."""
+        return (f"{format_minutes(obj.effective_interval.total_seconds() // 60)}, "
+                f"stale after {format_minutes(obj.effective_staleness.total_seconds() // 60)}")
 
     @admin.display(description="last error")
     def short_error(self, obj):

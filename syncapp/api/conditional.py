@@ -21,7 +21,7 @@ from ..models import freshness
 
 def state_since(obj, config) -> datetime | None:
     """When the clock alone moved `obj` into its current state (due or stale), else None."""
-    return freshness.state_since(obj.synced_at, obj.freshness, config)
+    return freshness.state_since(obj.synced_at, obj.freshness, obj.effective_interval, obj.effective_staleness)
 
 
 def changed_at(obj, config, *, content_field: str = "content_changed_at") -> datetime | None:

@@ -51,6 +51,7 @@ PROJECT_FIELDS = (
     "pk", "guid", "name", "job_number", "offer_number", "person_in_charge", "estimated", "is_deleted",
     "created_date", "changed_date", "first_seen_at", "synced_at", "last_attempt_at", "last_error", "removed_at",
     "content_changed_at", "tree_changed_at", "live_phases_count", "live_elevations_count", "freshness",
+    "effective_interval", "effective_staleness",
 )
 
 
@@ -90,7 +91,7 @@ ELEVATION_FIELDS = (
     "pk", "phase_id", "guid", "name", "amount", "automatic_description", "system_description", "model_description",
     "user_description", "width", "height", "type", "state", "is_in_recycle_bin", "created_date", "changed_date",
     "thumbnail", "first_seen_at", "synced_at", "last_attempt_at", "last_error", "removed_at", "content_changed_at",
-    "freshness",
+    "freshness", "effective_interval", "effective_staleness",
 )
 PARTS_LIST_FIELDS = (
     "id", "file", "sha256", "downloaded_at", "parse_status", "parse_error", "parsed_sha256", "parsed_at",

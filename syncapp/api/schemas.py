@@ -26,6 +26,8 @@ class Freshness(Schema):
     last_error: str
     removed_at: datetime | None
     changed_at: datetime
+    # The object's own interval in seconds (longer for objects quiet upstream: activity-based intervals).
+    verify_interval_s: int
 
 
 class Measure(Schema):

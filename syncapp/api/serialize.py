@@ -5,7 +5,8 @@ V2 = "/api/v2"
 
 def freshness(obj, *, changed_field: str = "content_changed_at") -> dict:
     return {"verified_at": obj.synced_at, "state": obj.freshness, "last_error": obj.last_error,
-            "removed_at": obj.removed_at, "changed_at": getattr(obj, changed_field)}
+            "removed_at": obj.removed_at, "changed_at": getattr(obj, changed_field),
+            "verify_interval_s": int(obj.effective_interval.total_seconds())}
 
 
 def project_summary(project) -> dict:

@@ -78,6 +78,6 @@ def run(options, progress):
         yield {**params, **_pass(sim, env, media, options, progress, "first")}
         shift_back(24 * 60)
         if options["trust_changed_date"]:
-            ObjectSyncConfig.objects.filter(object_type="project").update(trust_changed_date=True)
+            ObjectSyncConfig.objects.filter(object_type="project").update(trust_changed_date="on")
         progress("unchanged re-sync")
         yield {**params, **_pass(sim, env, media, options, progress, "unchanged")}

@@ -9,6 +9,7 @@ from .partslist import PartsList, PartsListArticle, PartsListGlass, PartsListPro
 from .runs import SchedulerTick, SyncRun
 from .sessions import UpstreamLatency, UpstreamRequestCount, UpstreamSessionLease, UpstreamSessionWaiter
 from .snapshots import FreshnessSnapshot
+from .trust import ChangedDateEvidence
 from .webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "AuditAction",
     "AuditEntry",
     "Change",
+    "ChangedDateEvidence",
     "ChangeFeedHorizon",
     "ChangeKind",
     "Directory",

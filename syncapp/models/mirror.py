@@ -148,6 +148,11 @@ class Phase(SyncState, ListingState):
     guid = models.UUIDField("GUID", help_text="Unique only within the project: the default phase is the null GUID everywhere.")
     name = models.CharField("name", max_length=255)
     description = models.TextField("description", blank=True)
+    listed_project_changed_date = models.DateTimeField(
+        "project changedDate at last listing", null=True, blank=True,
+        help_text="The project's changedDate when this phase's elevations were last listed: whether it moved "
+        "by the next listing that finds a change is the evidence about trusting changedDate.",
+    )
 
     class Meta:
         ordering = ["project_id", "name"]

@@ -27,6 +27,11 @@ class MirroredType:
     to_directory: str  # lookup prefix from a row to its Directory ("" for directories)
     serves: tuple[str, ...]  # the config rows whose intervals this type's own job keeps
     sync_module: str  # defines fetch(obj, ctx) and apply(obj, fetched, ctx)
+    # The lookup of the object's last change upstream, which activity-based intervals follow
+    # (syncapp.models.freshness); None: no upstream date (directories). A phase has no date of its
+    # own upstream: its project's changedDate is LogiKal's word for activity in the project, and the
+    # mirror's own stamps (content_changed_at) are no upstream date (a first sync stamps everything).
+    last_change: str | None = None
 
     @property
     def children(self) -> tuple["MirroredType", ...]:
@@ -92,13 +97,14 @@ TYPES: dict[str, MirroredType] = {
     t.name: t
     for t in (
         MirroredType(ObjectType.DIRECTORY, Directory, None, "parent", (ObjectType.DIRECTORY, ObjectType.PROJECT),
-                     "", (ObjectType.DIRECTORY, ObjectType.PROJECT), "syncapp.sync.directory"),
+                     "", (ObjectType.DIRECTORY, ObjectType.PROJECT), "syncapp.sync.directory", None),
         MirroredType(ObjectType.PROJECT, Project, ObjectType.DIRECTORY, "directory", (ObjectType.PHASE,),
-                     "directory__", (ObjectType.PHASE,), "syncapp.sync.project"),
+                     "directory__", (ObjectType.PHASE,), "syncapp.sync.project", "changed_date"),
         MirroredType(ObjectType.PHASE, Phase, ObjectType.PROJECT, "project", (ObjectType.ELEVATION,),
-                     "project__directory__", (ObjectType.ELEVATION,), "syncapp.sync.phase"),
+                     "project__directory__", (ObjectType.ELEVATION,), "syncapp.sync.phase", "project__changed_date"),
         MirroredType(ObjectType.ELEVATION, Elevation, ObjectType.PHASE, "phase", (),
-                     "phase__project__directory__", (ObjectType.PARTS_LIST,), "syncapp.sync.elevation"),
+                     "phase__project__directory__", (ObjectType.PARTS_LIST,), "syncapp.sync.elevation",
+                     "changed_date"),
     )
 }
 MODELS = {name: t.model for name, t in TYPES.items()}

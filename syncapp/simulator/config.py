@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .edit_mix import EditMixConfig
+
 from .faults import FaultConfig
 
 DATASETS = ("demo", "small", "large", "hostile")
@@ -53,6 +55,8 @@ class SimulatorConfig:
     # None: "realistic" (0.7-1.7 MB) for the demo data set, "small" (10-30 KB) otherwise.
     parts_list_size: str | None = None
     touch_bumps_project: bool = True
+    # A realistic mix of edits while serving (syncapp/simulator/edit_mix.py); None: no edits of its own.
+    edit_mix: EditMixConfig | None = None
     faults: FaultConfig = field(default_factory=FaultConfig)
     parts_list_cache_bytes: int = 96 * 1024 * 1024
     # Injectable so tests can expire tokens and bump dates without waiting.
@@ -72,6 +76,8 @@ class SimulatorConfig:
             raise ValueError("token_idle_expiry_s must be None or > 0")
         if isinstance(self.faults, dict):
             self.faults = FaultConfig.from_dict(self.faults)
+        if isinstance(self.edit_mix, dict):
+            self.edit_mix = EditMixConfig(**self.edit_mix)
 
     @property
     def effective_parts_list_size(self) -> str:

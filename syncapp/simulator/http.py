@@ -89,6 +89,7 @@ class SimulatorServer:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name=f"logikal-simulator:{self.port}", daemon=True)
         self._thread.start()
+        simulator.start_edits()
 
     @property
     def root_url(self) -> str:
@@ -100,6 +101,7 @@ class SimulatorServer:
         return self.root_url + API_PREFIX
 
     def stop(self) -> None:
+        self.simulator.stop_edits()
         self._server.stopping.set()  # ends latency sleeps and simulated hangs at once
         self._server.shutdown()
         self._server.server_close()

@@ -22,6 +22,7 @@ from .envelope import Request, Response
 from .faults import FaultInjector
 from .model import Directory, Elevation, Phase, Project
 from .mutations import Mutator
+from .edit_mix import EditMix, EditMixThread
 from .partslist import ElevationFacts, PartsListCache, build_parts_list
 from .sessions import SessionStore
 from .stats import Stats
@@ -45,6 +46,8 @@ class Simulator:
         self.parts_lists = PartsListCache(config.parts_list_cache_bytes)
         self._latency_rng = random.Random(f"latency:{config.seed}")
         self._latency_lock = threading.Lock()
+        self.edit_mix = EditMix(self, config.edit_mix) if config.edit_mix else None
+        self._edit_thread: EditMixThread | None = None
 
     # -- requests ------------------------------------------------------------------------------
     def handle(self, request: Request) -> Response:
@@ -77,7 +80,21 @@ class Simulator:
         snapshot["peak_sessions"] = self.sessions.peak
         snapshot["faults_fired"] = self.faults.snapshot()["fired"]
         snapshot["generated"] = dict(self.tree.generated)
+        if self.edit_mix is not None:
+            snapshot["edit_mix"] = self.edit_mix.stats()
         return snapshot
+
+    def start_edits(self) -> None:
+        """Start the configured edit mix on a thread (the HTTP server does this when it starts)."""
+        if self.edit_mix is not None and self._edit_thread is None:
+            self._edit_thread = EditMixThread(self.edit_mix)
+            self._edit_thread.start()
+
+    def stop_edits(self) -> None:
+        if self._edit_thread is not None:
+            self._edit_thread.stop()
+            self._edit_thread.join(timeout=5)
+            self._edit_thread = None
 
     def reset_stats(self) -> None:
         self.stats_counter.reset()
@@ -89,7 +106,8 @@ class Simulator:
         return {"dataset": c.dataset, "seed": c.seed, "navigation": c.navigation, "latency": c.latency,
                 "latency_scale": c.latency_scale, "max_sessions": c.max_sessions,
                 "token_idle_expiry_s": c.token_idle_expiry_s, "parts_list_size": c.effective_parts_list_size,
-                "touch_bumps_project": c.touch_bumps_project, "api_prefix": api.API_PREFIX}
+                "touch_bumps_project": c.touch_bumps_project, "api_prefix": api.API_PREFIX,
+                "edit_mix": None if c.edit_mix is None else vars(c.edit_mix)}
 
     # -- faults ----------------------------------------------------------------------------------
     def set_faults(self, **switches) -> None:

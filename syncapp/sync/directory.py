@@ -1,6 +1,7 @@
 """Sync of a directory: list its child directories and projects (the runner cascades)."""
 
 from ..models import Directory, Project
+from ..models.trust import trust_state
 from .context import SyncResult
 from .reconcile import apply_listing
 from .tombstone import tombstone_directories, tombstone_projects
@@ -20,7 +21,7 @@ def apply(directory: Directory, fetched, ctx) -> SyncResult:
     if directory.parent_id is None:
         directory.synced_at = ctx.now  # the root has no parent listing to verify it
     directory.save(update_fields=["listed_at", "synced_at"])
-    if ctx.configs["project"].trust_changed_date:
+    if trust_state(ctx.configs).trusted:
         _verify_unchanged_subtrees(directory, ctx)
     return result
 
@@ -76,7 +77,8 @@ def _apply_projects(directory, infos, ctx):
 
 
 def _verify_unchanged_subtrees(directory, ctx) -> None:
-    """With "trust changedDate": an unchanged project vouches for its phases and elevations."""
+    """While changedDate is trusted (syncapp.models.trust): an unchanged project vouches for its
+    phases and elevations. Their `listed_project_changed_date` stays: they were not listed."""
     from ..models import Elevation, Phase
     from django.db.models import F
 

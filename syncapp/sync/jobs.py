@@ -98,10 +98,11 @@ class DeferResult:
 
 
 def defer_sync_jobs(planned: list[PlannedJob], *, trigger: str, subtree: bool = False,
-                    include_excluded: bool = False, configs=None) -> DeferResult:
+                    include_excluded: bool = False, configs=None, priority: int | None = None) -> DeferResult:
     """Queue one job per planned object in one statement, skipping objects already waiting.
 
-    Runs on the caller's connection and transaction.
+    Runs on the caller's connection and transaction. `priority` replaces the type's (the
+    changedDate sweep's background work).
     """
     if not planned:
         return DeferResult([], [])
@@ -109,10 +110,13 @@ def defer_sync_jobs(planned: list[PlannedJob], *, trigger: str, subtree: bool = 
     options = {"subtree": subtree, "include_excluded": include_excluded}
     jobs, now = [], timezone.now()
     for p in planned:
-        priority = configs[p.object_type].priority + recency_bonus(p.object_type, p.changed, now)
-        if trigger == "forced":
-            priority += FORCED_PRIORITY_BOOST
-        jobs.append(_make_job(p, trigger=trigger, priority=priority, options=options))
+        if priority is not None:
+            job_priority = priority
+        else:
+            job_priority = configs[p.object_type].priority + recency_bonus(p.object_type, p.changed, now)
+            if trigger == "forced":
+                job_priority += FORCED_PRIORITY_BOOST
+        jobs.append(_make_job(p, trigger=trigger, priority=job_priority, options=options))
     ids, skipped = defer_jobs(jobs)
     by_lock = {job.queueing_lock: p for job, p in zip(jobs, planned)}
     return DeferResult(ids, [by_lock[job.queueing_lock] for job in skipped])

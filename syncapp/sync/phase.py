@@ -1,9 +1,12 @@
 """Sync of a phase: its elevation listing (the runner cascades to changed elevations)."""
 
+from dataclasses import dataclass
+
 from ..models import Elevation, Phase
 from .context import SyncResult
 from .reconcile import apply_listing
 from .tombstone import tombstone_elevations
+from .trust import ListingVerdict, judge_listing, record_evidence
 
 # ElevationInfo attribute -> Elevation field, for the plain values.
 _ELEVATION_FIELDS = {
@@ -60,13 +63,21 @@ def _as_json(value):
     return {"value": str(value)}
 
 
-def fetch(phase: Phase, ctx) -> list:
+@dataclass(frozen=True)
+class ElevationListing:
+    infos: list
+    verdict: ListingVerdict | None  # what it says about the project's changedDate (syncapp.sync.trust)
+
+
+def fetch(phase: Phase, ctx) -> ElevationListing:
     project = phase.project
-    return ctx.upstream.list_elevations(project.directory.path, str(project.guid), str(phase.guid))
+    infos = ctx.upstream.list_elevations(project.directory.path, str(project.guid), str(phase.guid))
+    return ElevationListing(infos, judge_listing(phase, infos, upstream=ctx.upstream))
 
 
-def apply(phase: Phase, infos, ctx) -> SyncResult:
+def apply(phase: Phase, fetched: ElevationListing, ctx) -> SyncResult:
     result = SyncResult()
+    infos = fetched.infos
     phase = Phase.objects.select_for_update().get(pk=phase.pk)
     existing = {str(e.guid): e for e in Elevation.objects.filter(phase=phase)}
     listed = {str(info.id): elevation_fields(info) for info in infos}
@@ -76,4 +87,5 @@ def apply(phase: Phase, infos, ctx) -> SyncResult:
     )
     phase.listed_at = ctx.now
     phase.save(update_fields=["listed_at"])
+    record_evidence(phase, fetched.verdict, ctx.now)
     return result

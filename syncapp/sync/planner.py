@@ -31,7 +31,6 @@ from django.utils import timezone
 
 from ..models import Directory, ObjectSyncConfig
 from ..models.config import ObjectType
-from ..models.freshness import listing_cutoff
 from ..models.tree import TYPES, type_of
 from .backfill import backfill_sort_key
 from .jobs import PlannedJob, queueing_lock, waiting_jobs, waiting_object_ids
@@ -154,13 +153,13 @@ def changed_field(mirrored) -> str | None:
 
 
 def _planned(mirrored, rows, rule) -> list[PlannedJob]:
-    has_listing = mirrored.children != ()
-    fields = ("id", "name", "listed_at" if has_listing else "changed_date", changed_field(mirrored))
-    return [
-        PlannedJob(mirrored.name, pk, name, _reason(mirrored, listed_at, rule) if has_listing else "parts list outdated",
-                   changed=changed)
-        for pk, name, listed_at, changed in rows.values_list(*fields)
-    ]
+    if mirrored.children == ():
+        return [PlannedJob(mirrored.name, pk, name, "parts list outdated", changed=changed)
+                for pk, name, changed in rows.values_list("id", "name", changed_field(mirrored))]
+    rows = rows.annotate(listing_overdue=_flag(mirrored.model.objects.listing_overdue_q(**rule)))
+    fields = ("id", "name", "listed_at", "listing_overdue", changed_field(mirrored))
+    return [PlannedJob(mirrored.name, pk, name, _reason(mirrored, listed_at, overdue), changed=changed)
+            for pk, name, listed_at, overdue, changed in rows.values_list(*fields)]
 
 
 def _plan_directories(root, rule) -> tuple[list[PlannedJob], list[int]]:
@@ -168,17 +167,18 @@ def _plan_directories(root, rule) -> tuple[list[PlannedJob], list[int]]:
     mirrored = TYPES[ObjectType.DIRECTORY]
     enabled = job_enabled(rule["configs"], ObjectType.DIRECTORY)
     dirs = Directory.objects.live().order_by("path").annotate(
-        job_is_due=Case(When(Directory.objects.job_due_q(**rule), then=Value(True)), default=Value(False),
-                        output_field=BooleanField()))
+        job_is_due=_flag(Directory.objects.job_due_q(**rule)),
+        listing_overdue=_flag(Directory.objects.listing_overdue_q(**rule)))
     if root is not None:
         dirs = dirs.filter(Q(pk=root.pk) | mirrored.under_path_q(root.path))
     jobs, needing_paths, uncovered = [], [], []
-    for dir_id, path, listed_at, due in dirs.values_list("id", "path", "listed_at", "job_is_due"):
+    for dir_id, path, listed_at, due, overdue in dirs.values_list("id", "path", "listed_at", "job_is_due",
+                                                                 "listing_overdue"):
         if any(_is_under(path, p) for p in needing_paths):
             continue
         if enabled and due:
             needing_paths.append(path)
-            jobs.append(PlannedJob(ObjectType.DIRECTORY, dir_id, path or "(root)", _reason(mirrored, listed_at, rule)))
+            jobs.append(PlannedJob(ObjectType.DIRECTORY, dir_id, path or "(root)", _reason(mirrored, listed_at, overdue)))
         else:
             uncovered.append(dir_id)
     return jobs, uncovered
@@ -188,10 +188,14 @@ def _is_under(path: str, ancestor: str) -> bool:
     return ancestor == "" or path == ancestor or path.startswith(ancestor + "/")
 
 
-def _reason(mirrored, listed_at, rule) -> str:
+def _flag(condition) -> Case:
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def _reason(mirrored, listed_at, listing_overdue: bool) -> str:
     """Which part of ``job_due()`` holds, in words (sync_plan shows it)."""
     if listed_at is None:
         return "never listed"
-    if listed_at < listing_cutoff(mirrored, **rule):
+    if listing_overdue:
         return "listing due"
     return _OTHER_REASONS.get(mirrored.name, "a child is due")

@@ -27,7 +27,8 @@ def fetch(project: Project, ctx) -> Fetched:
     with ctx.upstream.session_at(path, guid):
         details = ctx.upstream.get_project(path, guid)
         phases = ctx.upstream.list_phases(path, guid)
-        walk = walk_phases(project, phases_to_walk(project, details, phases, ctx), ctx, started=started)
+        walk = walk_phases(project, phases_to_walk(project, details, phases, ctx), ctx, started=started,
+                           project_date=details.changed_date)
     return Fetched(details, phases, walk)
 
 

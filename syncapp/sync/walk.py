@@ -30,6 +30,7 @@ from ..models.config import ObjectType
 from ..models.runs import Outcome, Trigger
 from .context import SyncContext
 from .planner import job_enabled
+from .trust import judge_listing
 
 logger = logging.getLogger("syncapp.sync")
 
@@ -43,6 +44,7 @@ class PhaseListing:
     started_at: datetime
     duration_ms: int
     calls: object  # the CallCounter of this phase's requests (navigation included)
+    verdict: object = None  # what it says about the project's changedDate (syncapp.sync.trust; None: a new phase)
 
 
 @dataclass
@@ -86,13 +88,15 @@ def phases_to_walk(project, details, phases, ctx) -> list[str]:
     return [guid for guid in listed if guid not in known or guid in due]
 
 
-def walk_phases(project, guids: list[str], ctx, *, started: float) -> Walk:
+def walk_phases(project, guids: list[str], ctx, *, started: float, project_date=None) -> Walk:
     """List the elevations of `guids` on the session the caller holds (network only).
 
     `started` is the job's monotonic start: the seconds cap counts the whole job, so a slow
-    project listing leaves less room for its phases.
+    project listing leaves less room for its phases. `project_date`: the changedDate the
+    project's details gave in this job, against which each listing is judged (syncapp.sync.trust).
     """
     walk = Walk()
+    known = {str(row.guid): row for row in Phase.objects.filter(project=project, guid__in=guids)}
     path, project_guid = project.directory.path, str(project.guid)
     limit = settings.SYNC_WALK_MAX_PHASES
     for index, guid in enumerate(guids):
@@ -109,7 +113,9 @@ def walk_phases(project, guids: list[str], ctx, *, started: float) -> Walk:
             walk.failure = f"phase {guid}: {type(error).__name__}: {error}"
             walk.left_to_jobs = len(guids) - index
             break
-        walk.listings.append(PhaseListing(guid, infos, began, int((time.monotonic() - clock) * 1000), calls))
+        verdict = judge_listing(known[guid], infos, current_project_date=project_date) if guid in known else None
+        walk.listings.append(PhaseListing(guid, infos, began, int((time.monotonic() - clock) * 1000), calls,
+                                          verdict))
     return walk
 
 
@@ -137,7 +143,7 @@ def apply_walk(project, walk: Walk, ctx) -> WalkOutcome:
             continue  # gone from the project's own listing meanwhile: nothing to verify
         phase_ctx = SyncContext(now=listing.started_at, trigger=Trigger.CASCADE, upstream=ctx.upstream,
                                 configs=ctx.configs, include_excluded=ctx.include_excluded)
-        result = phase_sync.apply(row, listing.infos, phase_ctx)
+        result = phase_sync.apply(row, phase_sync.ElevationListing(listing.infos, listing.verdict), phase_ctx)
         finished = max(timezone.now(), listing.started_at)
         phase_run = SyncRun.objects.create(
             object_type=ObjectType.PHASE, object_id=row.pk, object_label=str(row)[:1024], trigger=Trigger.CASCADE,

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:syncapp_objectsyncconfig_changelist")
 FIELDS = ("enabled", "interval_minutes", "staleness_minutes", "priority", "max_attempts", "retry_base_seconds",
-          "retry_max_seconds", "cascade", "trust_changed_date")
+          "retry_max_seconds", "cascade", "trust_changed_date", "activity_based", "activity_factor",
+          "max_interval_minutes")
 
 
 @pytest.fixture
@@ -56,6 +57,15 @@ def form_data(config: ObjectSyncConfig, **changes) -> dict:
         ({"max_attempts": 99999}, "Max attempts must be between 1 and 20."),
         ({"retry_base_seconds": -3}, "The retry base delay must be between 1 and 2,147,483,647 seconds."),
         ({"retry_max_seconds": -3}, "The retry cap must be at least the retry base delay"),
+        ({"activity_factor": "often"}, "The factor must be a number more than 0 and at most 1."),
+        ({"activity_factor": 0}, "The factor must be a number more than 0 and at most 1."),
+        ({"activity_factor": "-0.1"}, "The factor must be a number more than 0 and at most 1."),
+        ({"activity_factor": "1.5"}, "The factor must be a number more than 0 and at most 1."),
+        ({"activity_factor": ""}, "This field is required."),
+        ({"max_interval_minutes": "10 min"}, "The maximum interval must be at least the sync interval"),
+        ({"max_interval_minutes": "8 d"}, "The maximum interval must be at least the sync interval and at most 7 days."),
+        ({"max_interval_minutes": "-1 h"}, "The maximum interval must be at least the sync interval"),
+        ({"max_interval_minutes": "soon"}, "Enter a duration such as 15 min, 2 h or 1 d"),
     ],
 )
 def test_the_form_refuses_nonsense_with_a_message_and_saves_nothing(editor_client, changes, message):
@@ -94,6 +104,9 @@ def changelist_data(client, changes: dict[str, dict]) -> dict:
         ({"directory": {"interval_minutes": "1 h 30 min", "staleness_minutes": "3 h"},
           "phase": {"interval_minutes": -1}},
          "The interval must be between 1 minute and 7 days."),
+        # Past the phase row's longest interval for quiet phases (1 day): that rule's one message.
+        ({"phase": {"interval_minutes": "2 d", "staleness_minutes": "4 d"}},
+         "The maximum interval must be at least the sync interval"),
     ],
 )
 def test_list_editing_refuses_nonsense_and_saves_no_row(editor_client, changes, message):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from syncapp.models import Directory, Elevation, Phase, Project, SyncRun
 from syncapp.models.partslist import ParseStatus
 
+from ..sync.factories import fixed_intervals
 from ..sync.harness import running_worker, shift_back, wait_idle
 from . import live, mirror
 
@@ -46,6 +47,7 @@ def test_a_resync_through_a_flaky_upstream_with_empty_listings_loses_and_changes
         reference = live.remember_reference(before)
         assert mirror.compare(reference, before).none
 
+        fixed_intervals()  # the configured intervals, not the longer ones the demo's old projects earn
         shift_back(60)  # everything is due again: every listing is taken once more
         live.fast_retries()
         sim.set_faults(**FLAKY, empty_listing={"rate": 0.3, "count": 4})

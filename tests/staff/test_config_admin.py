@@ -23,7 +23,10 @@ def form_data(config: ObjectSyncConfig, **changes) -> dict:
         "retry_base_seconds": config.retry_base_seconds,
         "retry_max_seconds": config.retry_max_seconds,
         "cascade": "on" if config.cascade else "",
-        "trust_changed_date": "",
+        "trust_changed_date": config.trust_changed_date,
+        "activity_based": "on" if config.activity_based else "",
+        "activity_factor": config.activity_factor,
+        "max_interval_minutes": config.max_interval_minutes,
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value != ""}
@@ -78,7 +81,8 @@ def test_what_nothing_reads_for_a_row_is_not_editable_there(login, editor):
     parts_list = ObjectSyncConfig.objects.get(object_type="parts_list")
     before = ObjectSyncConfig.objects.values().get(pk=parts_list.pk)
     page = client.get(change_url("parts_list")).text
-    assert page.count("No effect for this row.") == 7  # interval, staleness, 3 retry settings, cascade, trust
+    # interval, staleness, 3 retry settings, cascade, trust, and the 3 settings of quiet objects' intervals
+    assert page.count("No effect for this row.") == 10
     response = client.post(change_url("parts_list"), form_data(parts_list, interval_minutes=5, staleness_minutes=5,
                                                                 max_attempts=9, cascade="", priority=7))
     assert response.status_code == 302
@@ -271,3 +275,30 @@ def test_sync_all_goes_in_chunks_of_the_per_tick_cap_type_after_type(login, forc
     assert len(queued_sync_jobs()) == 7
 
 
+
+
+def test_the_project_row_shows_the_changed_date_evidence_and_its_warning(login, editor):
+    from syncapp.models import ChangedDateEvidence
+
+    client = login(editor)
+    assert "Evidence about changedDate" not in client.get(change_url("phase")).text
+    page = client.get(change_url("project")).text
+    assert "Evidence about changedDate" in page and "auto: not trusted; 0 confirmations (50 needed)" in page
+    ChangedDateEvidence.objects.filter(pk=1).update(confirmations=61, violations=1, last_violation_at=timezone.now(),
+                                                    last_violation="2 elevation change(s) in Alpha / Fase 1")
+    page = client.get(change_url("project")).text
+    assert "61 confirmations" in page and "2 elevation change(s) in Alpha / Fase 1" in page
+    assert "unchanged projects are listed in full again" in page
+
+
+def test_starting_the_evidence_afresh_is_an_audited_action(login, editor):
+    from syncapp.models import AuditEntry, ChangedDateEvidence
+
+    ChangedDateEvidence.objects.filter(pk=1).update(confirmations=61, violations=1)
+    client = login(editor)
+    pk = ObjectSyncConfig.objects.get(object_type="project").pk
+    response = client.post(CHANGELIST, {"action": "restart_evidence", "_selected_action": [pk]}, follow=True)
+    assert "Started the changedDate evidence afresh (was: 61 confirmations, 1 violations)" in response.text
+    assert ChangedDateEvidence.objects.values_list("confirmations", "violations").get() == (0, 0)
+    entry = AuditEntry.objects.latest("pk")
+    assert entry.changes == {"changed_date_evidence": ["61 confirmations, 1 violations", "0 confirmations, 0 violations"]}

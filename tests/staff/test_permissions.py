@@ -51,7 +51,7 @@ def test_view_only_staff_get_no_actions_and_no_editable_list(login, viewer, tree
 
 def test_config_editors_may_edit_but_not_force(login, editor, tree):
     client = login(editor)
-    assert actions_offered(client, ObjectSyncConfig) == {"enable_configs", "disable_configs"}
+    assert actions_offered(client, ObjectSyncConfig) == {"enable_configs", "disable_configs", "restart_evidence"}
     assert actions_offered(client, Project) == set()
     assert actions_offered(client, Directory) == {"exclude_action", "include_action"}
 
@@ -90,6 +90,7 @@ def test_a_posted_action_without_its_permission_changes_nothing(login, viewer, t
         (Directory, "force_sync_subtree_action", ["change_objectsyncconfig", "change_directory"]),
         (ObjectSyncConfig, "sync_all_now", ["change_objectsyncconfig"]),
         (ObjectSyncConfig, "enable_configs", ["force_sync"]),
+        (ObjectSyncConfig, "restart_evidence", ["force_sync"]),
         (Directory, "exclude_action", ["force_sync", "change_objectsyncconfig"]),
         (Directory, "include_action", ["force_sync"]),
     ],

@@ -6,9 +6,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from syncapp.models import Directory, Elevation, PartsList, Phase, Project
+from syncapp.models import Directory, Elevation, ObjectSyncConfig, PartsList, Phase, Project
 
 _counter = itertools.count(1)
+
+
+def fixed_intervals() -> None:
+    """Every type on its configured interval (the activity rule off), for tests of interval mechanics."""
+    ObjectSyncConfig.objects.update(activity_based=False)
 
 
 def ago(minutes: float):

@@ -17,6 +17,13 @@ from . import factories as f
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fixed_intervals():
+    """Phases listed an hour ago are due here whatever their project's age: the order is under test,
+    not the activity rule (tests/sync/test_activity_intervals.py)."""
+    f.fixed_intervals()
+
+
 def backlog(ages_days, path="A"):
     """One project per age (days since it changed upstream), each with 2 phases due and 1 changed elevation.
 

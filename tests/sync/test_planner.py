@@ -14,6 +14,13 @@ from . import factories as f
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _fixed_intervals():
+    """These tests are about the planner's mechanics on the configured intervals; the activity rule
+    has its own (tests/sync/test_activity_intervals.py)."""
+    f.fixed_intervals()
+
+
 def planned(plan):
     return sorted((job.object_type, job.object_id) for job in plan.jobs)
 

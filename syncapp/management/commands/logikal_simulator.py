@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from syncapp.simulator import FaultConfig, Simulator, SimulatorConfig, serve
 from syncapp.simulator.config import DATASETS, LATENCY_MODES, NAVIGATION_MODES, PARTS_LIST_SIZES
+from syncapp.simulator.edit_mix import EditMixConfig
 
 
 class Command(BaseCommand):
@@ -35,6 +36,12 @@ class Command(BaseCommand):
         parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 500/503")
         parser.add_argument("--no-touch-bumps-project", action="store_true",
                             help="touching an elevation leaves its project's changedDate alone")
+        parser.add_argument("--edit-mix", action="store_true",
+                            help="edit the data set as a drawing office would: about --edit-share of the projects "
+                            "a day, mostly recently changed ones")
+        parser.add_argument("--edit-share", type=float, default=0.05, help="share of projects edited a day (0.05)")
+        parser.add_argument("--edit-rate", type=float, default=1.0,
+                            help="pace multiplier of the edit mix (24: a day's edits an hour)")
 
     def handle(self, *args, **options):
         try:
@@ -46,6 +53,8 @@ class Command(BaseCommand):
                 username=options["username"], password=options["password"],
                 parts_list_size=options["parts_list_size"],
                 touch_bumps_project=not options["no_touch_bumps_project"], faults=faults,
+                edit_mix=EditMixConfig(share_per_day=options["edit_share"], rate=options["edit_rate"],
+                                       seed=options["seed"]) if options["edit_mix"] else None,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
