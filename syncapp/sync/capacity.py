@@ -178,7 +178,7 @@ def fixes(counts, intervals, enabled, costs, sessions, needed) -> list[str]:
 
     options = []
     for group in FIX_GROUPS:
-        low = max(intervals[t] for t in group)
+        low = math.floor(max(intervals[t] for t in group))  # whole minutes (activity intervals are means)
         if not fits({**intervals, **{t: MAX_INTERVAL_MINUTES for t in group}}):
             continue
         high = MAX_INTERVAL_MINUTES

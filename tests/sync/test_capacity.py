@@ -33,6 +33,7 @@ def known_tree(db, settings):
     settings.LOGIKAL_MAX_SESSIONS = 4
     settings.CAPACITY_NAVIGATION = "strict"
     cache.clear()
+    f.fixed_intervals()  # the configured intervals; the activity rule has a test of its own below
     now = timezone.now()
     a, _ = f.fresh_tree(n_projects=2, n_phases=2, n_elevations=2, path="A")
     b = f.directory("A/B", listed_minutes_ago=1)
@@ -152,3 +153,19 @@ def test_the_cycle_estimate_beside_benchmark_cycle_uses_the_same_cost_model(know
     # (3 x 5.55 + 4 x 6.24 + 8 x 0.71) / 4 sessions = 47.29 / 4 = 11.82
     assert cycle_estimate(navigation="strict", sessions=4) == {
         "navigation": "strict", "sessions": 4, "cycle_full_scale_s": 11.8}
+
+
+def test_activity_based_intervals_lower_the_visits_and_walks_the_estimate_counts(known_tree):
+    from syncapp.models import ObjectSyncConfig, Project
+
+    # The phase and elevation rows on the activity rule (factor 0.1, at most a day); every project
+    # changed 10 hours ago: own interval clamp(0.1 x 600 min, 15, 1440) = 60 min for each project's
+    # phase listing and each phase's elevation listing (a phase's last change is its project's).
+    ObjectSyncConfig.objects.filter(object_type__in=["phase", "elevation"]).update(
+        activity_based=True, activity_factor=0.1, max_interval_minutes=1440)
+    Project.objects.update(changed_date=timezone.now() - timedelta(hours=10))
+    result = current_estimate()
+    # 4 projects x 60/60 = 4 visits x 6.25 = 25.0; 8 phases x 1 = 8 walks x 0.7 = 5.6
+    assert result.demand_s_per_hour["project visits"] == pytest.approx(25.0, rel=1e-3)
+    assert result.demand_s_per_hour["phase listings"] == pytest.approx(5.6, rel=1e-3)
+    assert result.demand_s_per_hour["directory listings"] == pytest.approx(33.3)
