@@ -52,13 +52,13 @@ def latencies() -> tuple[dict[str, float], bool]:
 
 
 def schedule_intervals(now, configs, counts: MirrorCounts) -> dict[str, float]:
-    """Minutes per type as ``hourly_demand`` reads them: the configured intervals, except that a
-    project's phase listing (the phase row) and a phase's elevation listing (the elevation row) run
-    at the mean of their objects' own, activity-based intervals now (``listings_per_hour`` of
-    syncapp/models/freshness.py: live count x 60 / listings per hour; two statements)."""
+    """Minutes per type as ``hourly_demand`` reads them: the configured intervals, except where the
+    activity rule makes listings rarer (syncapp.models.freshness): a project's phase listing serves
+    the phase row, a phase's elevation listing the elevation row, each at the mean interval its
+    objects have now (live count x 60 / listings per hour, two statements)."""
     intervals = {name: float(configs[name].interval_minutes) for name in TYPES}
-    for model, served, count in ((Project, ObjectType.PHASE, counts.projects),
-                                 (Phase, ObjectType.ELEVATION, counts.phases)):
+    listings = ((Project, ObjectType.PHASE, counts.projects), (Phase, ObjectType.ELEVATION, counts.phases))
+    for model, served, count in listings:
         per_hour = model.objects.listings_per_hour(now, configs)
         if count and per_hour:
             intervals[served] = count * 60.0 / per_hour

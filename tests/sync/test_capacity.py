@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from syncapp.models import Elevation, UpstreamLatency
+from syncapp.models import Elevation, ObjectSyncConfig, UpstreamLatency
 from syncapp.sync.capacity import MirrorCounts, capacity_text, estimate
 from syncapp.sync.capacity_data import current_estimate
 
@@ -33,7 +33,7 @@ def known_tree(db, settings):
     settings.LOGIKAL_MAX_SESSIONS = 4
     settings.CAPACITY_NAVIGATION = "strict"
     cache.clear()
-    f.fixed_intervals()  # the configured intervals; the activity rule has a test of its own below
+    f.fixed_intervals()  # the arithmetic below on the configured intervals; the activity rule has its own test
     now = timezone.now()
     a, _ = f.fresh_tree(n_projects=2, n_phases=2, n_elevations=2, path="A")
     b = f.directory("A/B", listed_minutes_ago=1)
@@ -155,17 +155,11 @@ def test_the_cycle_estimate_beside_benchmark_cycle_uses_the_same_cost_model(know
         "navigation": "strict", "sessions": 4, "cycle_full_scale_s": 11.8}
 
 
-def test_activity_based_intervals_lower_the_visits_and_walks_the_estimate_counts(known_tree):
-    from syncapp.models import ObjectSyncConfig, Project
-
-    # The phase and elevation rows on the activity rule (factor 0.1, at most a day); every project
-    # changed 10 hours ago: own interval clamp(0.1 x 600 min, 15, 1440) = 60 min for each project's
-    # phase listing and each phase's elevation listing (a phase's last change is its project's).
-    ObjectSyncConfig.objects.filter(object_type__in=["phase", "elevation"]).update(
-        activity_based=True, activity_factor=0.1, max_interval_minutes=1440)
-    Project.objects.update(changed_date=timezone.now() - timedelta(hours=10))
+def test_with_the_activity_rule_quiet_projects_count_at_their_own_longer_intervals(known_tree):
+    """The same tree with the default activity rule (factor 0.1, at most 1 day): its projects changed
+    10 hours ago, so their phases and elevations are listed every 60 minutes, not every 15."""
+    ObjectSyncConfig.objects.filter(object_type__in=["project", "phase", "elevation"]).update(activity_based=True)
     result = current_estimate()
-    # 4 projects x 60/60 = 4 visits x 6.25 = 25.0; 8 phases x 1 = 8 walks x 0.7 = 5.6
-    assert result.demand_s_per_hour["project visits"] == pytest.approx(25.0, rel=1e-3)
-    assert result.demand_s_per_hour["phase listings"] == pytest.approx(5.6, rel=1e-3)
-    assert result.demand_s_per_hour["directory listings"] == pytest.approx(33.3)
+    # 4 projects x 60/60 = 4 visits x 6.25 = 25.0; 8 phases x 60/60 = 8 walks x 0.7 = 5.6
+    assert result.demand_s_per_hour == pytest.approx(
+        {"directory listings": 33.3, "project visits": 25.0, "phase listings": 5.6, "parts lists": 1.475}, rel=1e-3)
