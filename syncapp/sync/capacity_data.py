@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ..logikal.navigation import DEFAULT_LATENCY_S
 from ..models import Directory, Elevation, ObjectSyncConfig, Phase, Project, UpstreamLatency
+from ..models.config import ObjectType
 from ..models.tree import TYPES
 from .capacity import MirrorCounts, cycle_seconds, estimate, job_costs
 from .planner import count_due, job_enabled
@@ -50,15 +51,30 @@ def latencies() -> tuple[dict[str, float], bool]:
     return {**DEFAULT_LATENCY_S, **stored}, bool(stored)
 
 
+def schedule_intervals(now, configs, counts: MirrorCounts) -> dict[str, float]:
+    """Minutes per type as ``hourly_demand`` reads them: the configured intervals, except where the
+    activity rule makes listings rarer (syncapp.models.freshness): a project's phase listing serves
+    the phase row, a phase's elevation listing the elevation row, each at the mean interval its
+    objects have now (live count x 60 / listings per hour, two statements)."""
+    intervals = {name: float(configs[name].interval_minutes) for name in TYPES}
+    listings = ((Project, ObjectType.PHASE, counts.projects), (Phase, ObjectType.ELEVATION, counts.phases))
+    for model, served, count in listings:
+        per_hour = model.objects.listings_per_hour(now, configs)
+        if count and per_hour:
+            intervals[served] = count * 60.0 / per_hour
+    return intervals
+
+
 def current_estimate(now=None, *, navigation: str | None = None):
     """The estimate for the mirror as it is now (about six statements and the planner's due counts)."""
     now = now or timezone.now()
     configs = ObjectSyncConfig.objects.as_map()
     latency, measured = latencies()
     due = {name: c["due"] for name, c in count_due(now=now, configs=configs).items()}
+    counts = mirror_counts(now)
     return estimate(
-        counts=mirror_counts(now),
-        intervals={name: configs[name].interval_minutes for name in TYPES},
+        counts=counts,
+        intervals=schedule_intervals(now, configs, counts),
         enabled={name: job_enabled(configs, name) for name in TYPES},
         latency=latency, measured=measured, due=due,
         sessions=settings.LOGIKAL_MAX_SESSIONS, navigation=navigation or settings.CAPACITY_NAVIGATION,

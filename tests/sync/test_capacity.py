@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from syncapp.models import Elevation, UpstreamLatency
+from syncapp.models import Elevation, ObjectSyncConfig, UpstreamLatency
 from syncapp.sync.capacity import MirrorCounts, capacity_text, estimate
 from syncapp.sync.capacity_data import current_estimate
 
@@ -33,6 +33,7 @@ def known_tree(db, settings):
     settings.LOGIKAL_MAX_SESSIONS = 4
     settings.CAPACITY_NAVIGATION = "strict"
     cache.clear()
+    f.fixed_intervals()  # the arithmetic below on the configured intervals; the activity rule has its own test
     now = timezone.now()
     a, _ = f.fresh_tree(n_projects=2, n_phases=2, n_elevations=2, path="A")
     b = f.directory("A/B", listed_minutes_ago=1)
@@ -144,3 +145,13 @@ def test_the_cycle_estimate_beside_benchmark_cycle_uses_the_same_cost_model(know
     # (3 x 5.55 + 4 x 6.24 + 8 x 0.71) / 4 sessions = 47.29 / 4 = 11.82
     assert cycle_estimate(navigation="strict", sessions=4) == {
         "navigation": "strict", "sessions": 4, "cycle_full_scale_s": 11.8}
+
+
+def test_with_the_activity_rule_quiet_projects_count_at_their_own_longer_intervals(known_tree):
+    """The same tree with the default activity rule (factor 0.1, at most 1 day): its projects changed
+    10 hours ago, so their phases and elevations are listed every 60 minutes, not every 15."""
+    ObjectSyncConfig.objects.filter(object_type__in=["project", "phase", "elevation"]).update(activity_based=True)
+    result = current_estimate()
+    # 4 projects x 60/60 = 4 visits x 6.25 = 25.0; 8 phases x 60/60 = 8 walks x 0.7 = 5.6
+    assert result.demand_s_per_hour == pytest.approx(
+        {"directory listings": 33.3, "project visits": 25.0, "phase listings": 5.6, "parts lists": 1.475}, rel=1e-3)
