@@ -16,7 +16,9 @@ def test_a_clients_measured_latencies_are_stored_and_the_next_client_starts_from
     assert not UpstreamLatency.objects.exists()  # nothing written per request
     first.close()  # flushes
     stored = dict(UpstreamLatency.objects.values_list("endpoint", "seconds"))
-    assert stored["POST /auth"] == pytest.approx(0.1, rel=0.5)  # 5 s x 0.02, plus jitter and the loopback
+    # 5 s x 0.02, plus jitter and the loopback; generous above (a loaded machine adds its own time),
+    # and far from API.md's 5 s that a client starts with when nothing was measured.
+    assert 0.09 <= stored["POST /auth"] < 1.0
     assert UpstreamLatency.objects.get(endpoint="POST /auth").samples == 1
 
     second = upstreams(server)
