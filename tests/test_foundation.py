@@ -88,6 +88,16 @@ def test_config_rules_hold_in_the_database_even_through_update(changes, constrai
 
 
 @pytest.mark.django_db
+def test_a_run_records_only_a_known_outcome():
+    # "skipped" is a job's return value, never a run: a skipped job writes no run.
+    now = timezone.now()
+    with pytest.raises(IntegrityError, match="syncrun_outcome_known"), transaction.atomic():
+        SyncRun.objects.create(object_type="project", object_id=1, trigger="scheduled", outcome="skipped",
+                               started_at=now, finished_at=now)
+    assert not SyncRun.objects.exists()
+
+
+@pytest.mark.django_db
 def test_the_null_guid_phase_exists_once_per_project_and_in_every_project():
     root = Directory.objects.get(path="")
     first = Project.objects.create(guid="11111111-1111-1111-1111-111111111111", directory=root, name="A")

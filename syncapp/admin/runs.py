@@ -14,7 +14,7 @@ from .activity import JOB_SHAPE, Activity
 from .common import EstimatedCountPaginator, ViewOnly
 from .display import error_cell, short_time_text, time_column
 
-OUTCOME_COLOURS = {"success": "#2e7d32", "failed": "#b71c1c", "retrying": "#c62828", "running": "#1565c0", "skipped": "#616161"}
+OUTCOME_COLOURS = {"success": "#2e7d32", "failed": "#b71c1c", "retrying": "#c62828", "running": "#1565c0"}
 
 
 class ReadOnlyAdmin(ViewOnly, admin.ModelAdmin):

@@ -17,7 +17,6 @@ class Outcome(models.TextChoices):
     SUCCESS = "success", "Success"
     FAILED = "failed", "Failed"
     RETRYING = "retrying", "Failed, will retry"
-    SKIPPED = "skipped", "Skipped"  # a job's return value and log line only: a skipped job writes no run
 
 
 FAILURE_OUTCOMES = (Outcome.FAILED, Outcome.RETRYING)
@@ -84,6 +83,7 @@ class SyncRun(models.Model):
             models.Index(name="syncrun_running_idx", fields=["job_id"], condition=Q(outcome="running")),
         ]
         constraints = [
+            models.CheckConstraint(name="syncrun_outcome_known", condition=Q(outcome__in=Outcome.values)),
             models.CheckConstraint(
                 name="syncrun_finished_after_start",
                 condition=Q(finished_at__isnull=True) | Q(finished_at__gte=F("started_at")),

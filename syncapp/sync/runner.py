@@ -28,6 +28,9 @@ from .context import SyncContext
 from .recovery import INTERRUPTED_ERROR
 
 logger = logging.getLogger("syncapp.sync")
+# A job's return value and log line when there is nothing to sync (removed, excluded, already
+# done): a skipped job writes no run, so it is not one of the run outcomes.
+SKIPPED = "skipped"
 
 
 
@@ -88,8 +91,8 @@ def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: boo
     if reason:
         logger.info("sync skipped %s %s: %s", object_type, object_id, reason,
                     extra={"object_type": object_type, "object_id": object_id, "trigger": trigger,
-                           "outcome": Outcome.SKIPPED})
-        return Outcome.SKIPPED
+                           "outcome": SKIPPED})
+        return SKIPPED
     if upstream is None:
         from ..logikal import get_upstream
 
