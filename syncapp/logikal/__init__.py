@@ -18,7 +18,8 @@ import threading
 from . import errors
 from .counting import CallCounter
 from .responses import DirectoryInfo, ElevationInfo, PhaseInfo, ProjectInfo, SurfaceInfo
-from .upstream import SessionHandle, Upstream
+from .handle import SessionHandle
+from .upstream import Upstream
 from .values import normalize_guid, parse_timestamp
 
 __all__ = [

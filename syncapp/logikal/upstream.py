@@ -8,8 +8,6 @@ methods reuse that session (no second session, no self-deadlock with a cap of on
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import logging
 import os
@@ -19,29 +17,17 @@ import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from . import errors
 from .counting import HourlyCounts, record, tracking
+from .handle import SessionHandle
 from .http import Transport
 from .navigation import LatencyBook, MoveBook, Need
 from .pool import SessionPool
-from .responses import (
-    DirectoryInfo,
-    ElevationInfo,
-    PhaseInfo,
-    ProjectInfo,
-    parse_directories,
-    parse_elevations,
-    parse_phases,
-    parse_projects,
-    parse_selected_project,
-)
-from .session import Credentials, Session
+from .responses import DirectoryInfo, ElevationInfo, PhaseInfo, ProjectInfo
+from .session import Credentials
 from .store import DbThread, add_request_counts, load_latencies, save_latencies
-from .values import LEVELS, Place
+from .values import Place
 
 logger = logging.getLogger(__name__)
-THUMBNAIL_FORMATS = ("PNG", "JPG", "EMF")
-THUMBNAIL_VIEWS = ("Interior", "Exterior")
 
 _held: ContextVar[tuple | None] = ContextVar("logikal_held_session", default=None)
 
@@ -193,116 +179,3 @@ class Upstream:
 
     def stats(self) -> dict:
         return {**self.pool.stats(), "moves": self.moves.snapshot()}
-
-
-class SessionHandle:
-    """A pooled session at a place; each method moves the cursor only as far as its call needs."""
-
-    def __init__(self, session: Session, place: Place):
-        self._session = session
-        self.place = place
-
-    def __repr__(self) -> str:
-        return f"<SessionHandle {self.place.describe()} {self._session!r}>"
-
-    @property
-    def session(self) -> Session:
-        return self._session
-
-    # The Need of each call, also used by the pool to pick a session before it exists.
-    @staticmethod
-    def _need_list_directories(place: Place) -> Need:
-        return Need(place.up_to(0), "GET /directories")
-
-    @staticmethod
-    def _need_list_projects(place: Place) -> Need:
-        return Need(place.up_to(0), "GET /projects", deeper_ok=True)
-
-    @staticmethod
-    def _need_get_project(place: Place) -> Need:
-        return Need(_at_least(place, 1).up_to(1), "GET /projects/selected", deeper_ok=True)
-
-    @staticmethod
-    def _need_list_phases(place: Place) -> Need:
-        return Need(_at_least(place, 1).up_to(1), "GET /phases", deeper_ok=True)
-
-    @staticmethod
-    def _need_list_elevations(place: Place) -> Need:
-        return Need(_at_least(place, 2).up_to(2), "GET /elevations", deeper_ok=True)
-
-    @staticmethod
-    def _need_get_thumbnail(place: Place) -> Need:
-        return Need(_at_least(place, 3).up_to(2), "GET /elevations/{elevationId}/thumbnail", deeper_ok=True)
-
-    @staticmethod
-    def _need_get_parts_list(place: Place) -> Need:
-        return Need(_at_least(place, 3), "GET /elevations/selected/parts-list")
-
-    def _get(self, need: Need, path: str, **kwargs):
-        return self._session.call(need, "GET", need.endpoint.split(" ", 1)[1], path=path, **kwargs)
-
-    def list_directories(self) -> list[DirectoryInfo]:
-        need = self._need_list_directories(self.place)
-        return parse_directories(self._get(need, "/directories"))
-
-    def list_projects(self) -> list[ProjectInfo]:
-        need = self._need_list_projects(self.place)
-        return parse_projects(self._get(need, "/projects"))
-
-    def get_project(self) -> ProjectInfo:
-        """The selected project's details, checked to be the project this handle stands at.
-
-        The one answer that names its place: if the server's cursor is elsewhere (a move that
-        landed late or got lost), the session starts afresh once; a second mismatch is refused.
-        """
-        need = self._need_get_project(self.place)
-        for _ in range(2):
-            project = parse_selected_project(self._get(need, "/projects/selected"))
-            if project.id == self.place.project_id:
-                return project
-            logger.warning("LogiKal answered %s for project %s while %s was expected: starting a fresh session",
-                           need.endpoint, project.id, self.place.project_id)
-            self._session.cursor = None
-        raise errors.MalformedResponse(f"{need.endpoint}: answered for project {project.id}, not "
-                                       f"{self.place.project_id}", field="id", endpoint=need.endpoint)
-
-    def list_phases(self) -> list[PhaseInfo]:
-        return parse_phases(self._get(self._need_list_phases(self.place), "/phases"))
-
-    def list_elevations(self) -> list[ElevationInfo]:
-        return parse_elevations(self._get(self._need_list_elevations(self.place), "/elevations"))
-
-    def get_thumbnail(self, *, width: int = 300, height: int = 300, fmt: str = "PNG",
-                      view: str = "Exterior") -> bytes:
-        """The elevation's thumbnail, made from phase context (no elevation select needed)."""
-        if fmt not in THUMBNAIL_FORMATS:
-            raise ValueError(f"fmt must be one of {THUMBNAIL_FORMATS}, not {fmt!r}")
-        if view not in THUMBNAIL_VIEWS:
-            raise ValueError(f"view must be one of {THUMBNAIL_VIEWS}, not {view!r}")
-        for name, value in (("width", width), ("height", height)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive number of pixels, not {value!r}")
-        need = self._need_get_thumbnail(self.place)
-        params = {"width": str(width), "height": str(height), "format": fmt, "view": view,
-                  "withdimensions": "false", "withdescription": "false"}
-        return self._get(need, f"/elevations/{self.place.elevation_id}/thumbnail", params=params, binary=True)
-
-    def get_parts_list(self) -> bytes:
-        """The parts list of the elevation: a SQLite 3 file (base64 in the answer, decoded here)."""
-        need = self._need_get_parts_list(self.place)
-        data = self._get(need, "/elevations/selected/parts-list")
-        if not isinstance(data, str):
-            raise errors.MalformedResponse(
-                f"{need.endpoint}: malformed field data: expected base64 text, got {type(data).__name__}",
-                field="data", endpoint=need.endpoint)
-        try:
-            return base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError):
-            raise errors.MalformedResponse(f"{need.endpoint}: malformed field data: not valid base64",
-                                           field="data", endpoint=need.endpoint) from None
-
-
-def _at_least(place: Place, depth: int) -> Place:
-    if place.depth < depth:
-        raise ValueError(f"this call needs a {LEVELS[depth]}: give its id")
-    return place
