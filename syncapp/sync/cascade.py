@@ -2,7 +2,6 @@
 
 from django.db.models import DateTimeField, Value
 
-from ..models import Directory, Elevation
 from ..models.tree import type_of
 from ..models.runs import Trigger
 from .jobs import PlannedJob, defer_sync_jobs
@@ -37,12 +36,12 @@ def cascade_from(obj, ctx, *, relist_children: bool = False, listed_children=fro
 def _all_children(obj, include_excluded: bool) -> list[PlannedJob]:
     jobs = []
     for rows in type_of(obj).live_children_of(obj):
+        child = type_of(rows.model)
+        rows = rows.with_work()
         if not include_excluded:
             rows = rows.exclude(rows.excluded_q())
-        if rows.model is Elevation:
-            rows = rows.filter(is_in_recycle_bin=False)  # nothing to download for those
-        label = "path" if rows.model is Directory else "name"
-        changed = changed_field(type_of(rows.model))
-        for pk, text, stamp in rows.values_list("pk", label, changed or Value(None, output_field=DateTimeField())):
+        changed = changed_field(child)
+        for pk, text, stamp in rows.values_list("pk", child.label_field,
+                                                changed or Value(None, output_field=DateTimeField())):
             jobs.append(PlannedJob(rows.model.OBJECT_TYPE, pk, text, "forced subtree", changed=stamp))
     return jobs
