@@ -74,7 +74,7 @@ def add_arguments(parser):
     parser.add_argument("--step-minutes", type=int, default=5, metavar="D",
                         help="Simulated minutes per step and per tick; divides 60 (default 5, production's tick).")
     parser.add_argument("--warmup-steps", type=int, default=12, help="Unmeasured steps after the first sync.")
-    parser.add_argument("--steps", type=int, default=72, help="Measured steps (default 72: 6 h at D = 5).")
+    parser.add_argument("--steps", type=int, default=48, help="Measured steps (default 48: 4 h at D = 5).")
     parser.add_argument("--edit-share", type=float, default=0.05, help="Share of projects edited a day (0.05).")
     parser.add_argument("--edit-rate", type=float, default=24.0,
                         help="Pace multiplier of the edit mix (default 24: a day's edits an hour).")
