@@ -138,3 +138,23 @@ def test_an_unchanged_resync_in_lenient_navigation_logs_in_about_once_per_direct
     # Issue 14's target. Without lanes both sessions took a directory's first projects together and
     # each paid a login into it.
     assert stats["logins"] <= Directory.objects.filter(removed_at=None).count() + 2
+
+
+def test_the_admin_shows_a_project_running_on_its_lane_as_running(lenient):
+    from django.db import connection
+
+    from syncapp.admin.activity import activity_of, with_activity
+
+    tree = due_tree({"A": 2})
+    scheduler_tick()
+    job = queued("project")[0]
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO procrastinate_workers DEFAULT VALUES RETURNING id")
+        worker_id = cursor.fetchone()[0]
+    ProcrastinateJob.objects.filter(pk=job.pk).update(status="doing", worker_id=worker_id)
+
+    rows = {row.pk: activity_of(row) for row in with_activity(Project.objects.filter(directory__path="A"), "project")}
+    running = rows[job.args["object_id"]]
+    assert job.lock.startswith("lane:") and (running.job_id, running.status) == (job.pk, "doing")
+    other = next(p.pk for p in tree["A"] if p.pk != job.args["object_id"])
+    assert rows[other].status == "todo"
