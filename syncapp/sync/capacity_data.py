@@ -80,7 +80,7 @@ def current_estimate(now=None, *, navigation: str | None = None, latency: dict[s
         intervals=schedule_intervals(now, configs, counts),
         enabled={name: job_enabled(configs, name) for name in TYPES},
         latency=latency, measured=measured, due=due,
-        sessions=settings.LOGIKAL_MAX_SESSIONS, navigation=navigation or settings.CAPACITY_NAVIGATION,
+        sessions=settings.LOGIKAL_MAX_SESSIONS, navigation=navigation or settings.LOGIKAL_NAVIGATION,
     )
 
 

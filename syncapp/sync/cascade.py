@@ -1,12 +1,11 @@
 """After a sync: queue the children it found changed or due (or all of them, when forced with subtree)."""
 
-from django.db.models import DateTimeField, Value
-
 from ..models import Directory, Elevation
+from ..models.config import ObjectType
 from ..models.tree import type_of
 from ..models.runs import Trigger
 from .jobs import PlannedJob, defer_sync_jobs
-from .planner import changed_field, plan_due_jobs
+from .planner import changed_field, place_fields, plan_due_jobs
 
 
 def cascade_from(obj, ctx, *, relist_children: bool = False, listed_children=frozenset()) -> int:
@@ -41,8 +40,12 @@ def _all_children(obj, include_excluded: bool) -> list[PlannedJob]:
             rows = rows.exclude(rows.excluded_q())
         if rows.model is Elevation:
             rows = rows.filter(is_in_recycle_bin=False)  # nothing to download for those
-        label = "path" if rows.model is Directory else "name"
-        changed = changed_field(type_of(rows.model))
-        for pk, text, stamp in rows.values_list("pk", label, changed or Value(None, output_field=DateTimeField())):
-            jobs.append(PlannedJob(rows.model.OBJECT_TYPE, pk, text, "forced subtree", changed=stamp))
+        if rows.model is Directory:
+            jobs += [PlannedJob(ObjectType.DIRECTORY, pk, path, "forced subtree") for pk, path in rows.values_list("pk", "path")]
+            continue
+        mirrored = type_of(rows.model)
+        for pk, text, stamp, directory, project in rows.values_list("pk", "name", changed_field(mirrored),
+                                                                    *place_fields(mirrored)):
+            jobs.append(PlannedJob(mirrored.name, pk, text, "forced subtree", changed=stamp, directory_id=directory,
+                                   project_id=project))
     return jobs
