@@ -122,7 +122,9 @@ def run(options, progress):
                                      seed=options["seed"]))
     tick_cron = f"*/{options['step_minutes']} * * * *"
     with (scratch_database("steady"), tempfile.TemporaryDirectory() as media, serve(sim) as server,
-          override_settings(SCHEDULER_CRON=tick_cron, LOGIKAL_MAX_SESSIONS=options["sessions"])):
+          # The tick runs here: it queues as the worker's own would (navigation: directory lanes).
+          override_settings(SCHEDULER_CRON=tick_cron, LOGIKAL_MAX_SESSIONS=options["sessions"],
+                            LOGIKAL_NAVIGATION=options["navigation"])):
         ObjectSyncConfig.objects.filter(object_type="parts_list").update(enabled=False)
         configs = ObjectSyncConfig.objects.as_map()
         log = EditLog(sim, clock, mix, configs["elevation"], start=time.time() - options["history_days"] * 86400)
@@ -130,6 +132,7 @@ def run(options, progress):
         progress(f"{history} edits of history; first sync of {options['dataset']} ({options['navigation']})")
         env = worker_env(os.environ, base_url=server.base_url, database_url=database_url(), media_root=media,
                          LOGIKAL_MAX_SESSIONS=options["sessions"], SCHEDULER_CRON=quiet_cron(options["step_minutes"]),
+                         LOGIKAL_NAVIGATION=options["navigation"],
                          LOGIKAL_SESSION_IDLE_S=max(5, round(SESSION_IDLE_S * options["latency_scale"])),
                          LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"))
         before = _newest_worker()
