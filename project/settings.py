@@ -181,9 +181,10 @@ SCHEDULER_MAX_JOBS_PER_TICK = env_int("SCHEDULER_MAX_JOBS_PER_TICK", 1000, minim
 # Priority points for a job whose project changed upstream within a day (less for older ones, 0
 # after a year): a backlog drains most recently changed first (syncapp/sync/backfill.py).
 SCHEDULER_RECENCY_BONUS = env_int("SCHEDULER_RECENCY_BONUS", 40, minimum=0, maximum=100)
-# The capacity estimate (dashboard, sync_plan, /metrics): which navigation rules it assumes the
-# server follows (strict: only the moves observed on real servers), and how long it is cached.
-CAPACITY_NAVIGATION = env_choice("CAPACITY_NAVIGATION", "strict", ("strict", "lenient"))
+# Which navigation rules the server follows: strict (only the moves observed on real servers) or
+# lenient (a session may select a sibling project). The capacity estimate assumes it, and lenient
+# turns on directory lanes for scheduled work (syncapp/sync/lanes.py). How long the estimate is cached.
+LOGIKAL_NAVIGATION = env_choice("LOGIKAL_NAVIGATION", "strict", ("strict", "lenient"))
 CAPACITY_CACHE_S = env_int("CAPACITY_CACHE_S", 60, minimum=0, maximum=3600)
 WORKER_CONCURRENCY = env_int("WORKER_CONCURRENCY", 4, minimum=1, maximum=64)
 # A project's job lists its due phases in its own session (syncapp/sync/walk.py), up to this many

@@ -1,9 +1,10 @@
 """What is being done about an object right now: its waiting or running sync job.
 
 Read from Procrastinate's own table through its Django model (read-only): the job holding
-the object's lock (``doing``), or else one waiting under its queueing lock (``todo``; forced
-jobs queue under a lock of their own). Both lookups hit Procrastinate's partial unique
-indexes, so the annotation costs three index probes per row on the page.
+the object's lock (``doing``; on a directory lane, the running job under its queueing lock), or
+else one waiting under its queueing lock (``todo``; forced jobs queue under a lock of their own).
+Every lookup hits one of Procrastinate's partial indexes, so the annotation costs four index
+probes per row on the page.
 """
 
 from dataclasses import dataclass
@@ -62,8 +63,13 @@ def active_job_subquery(object_type: str):
     # object_lock with an empty id gives the lock's prefix ("sync:project:").
     lock = Concat(Value(object_lock(object_type, "")), Cast(OuterRef("pk"), CharField()), output_field=CharField())
     forced = Concat(lock, Value(":forced"), output_field=CharField())
+    # A scheduled job on a directory lane (syncapp/sync/lanes.py) runs under the lane's lock: it is
+    # found by its queueing lock among the running jobs (the partial index of running jobs with a
+    # worker holds only those, a few rows).
+    running_on_lane = Q(status="doing", worker_id__isnull=False, queueing_lock=lock)
     jobs = ProcrastinateJob.objects.filter(
-        Q(status="doing", lock=lock) | Q(status="todo", queueing_lock=lock) | Q(status="todo", queueing_lock=forced)
+        Q(status="doing", lock=lock) | running_on_lane | Q(status="todo", queueing_lock=lock)
+        | Q(status="todo", queueing_lock=forced)
     ).order_by("-status", "scheduled_at")  # the enum orders todo before doing: running first
     return Subquery(jobs.values(job=JOB_SHAPE)[:1])
 

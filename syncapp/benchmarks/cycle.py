@@ -145,17 +145,22 @@ def capacity_estimate(options) -> dict:
 
 
 def run(options, progress):
+    from django.conf import settings
+
     from syncapp.models import ObjectSyncConfig
     from syncapp.simulator import Simulator, SimulatorConfig, serve
 
     check_options(options)
+    # The tick runs in this process: it must queue as the worker's own ticks would, with the server's
+    # navigation rules and session count (directory lanes: syncapp/sync/lanes.py).
+    settings.LOGIKAL_NAVIGATION, settings.LOGIKAL_MAX_SESSIONS = options["navigation"], options["sessions"]
     sim = Simulator(SimulatorConfig(dataset=options["dataset"], latency="real", latency_scale=options["latency_scale"],
                                     navigation=options["navigation"], parts_list_size="small"))
     params = {k: options[k] for k in ("dataset", "navigation", "latency_scale", "sessions")}
     with scratch_database("cycle"), tempfile.TemporaryDirectory() as media, serve(sim) as server:
         ObjectSyncConfig.objects.filter(object_type="parts_list").update(enabled=False)
         env = worker_env(os.environ, base_url=server.base_url, database_url=database_url(), media_root=media,
-                         LOGIKAL_MAX_SESSIONS=options["sessions"],
+                         LOGIKAL_MAX_SESSIONS=options["sessions"], LOGIKAL_NAVIGATION=options["navigation"],
                          LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"))
         progress(f"first sync of {options['dataset']} ({options['navigation']}, latency x {options['latency_scale']})")
         yield {**params, **_pass(sim, env, media, options, progress, "first")}

@@ -14,8 +14,16 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from .processes import WorkerProcess
 
-# Ticks only when asked: the periodic tick's cron never fires during a live run.
-NEVER = "0 0 1 1 *"
+
+def quiet_cron(minutes: int = 5) -> str:
+    """A cron with a period of `minutes` that fires only on 29 February: a live run's worker does
+    not tick by itself (the run ticks when it chooses), yet its tick period, the look-ahead of the
+    planner and of a project's walk (``syncapp/sync/walk.py``), is a real one."""
+    return f"*/{minutes} * 29 2 *"
+
+
+# Ticks only when asked: the periodic tick's cron does not fire during a live run.
+NEVER = quiet_cron()
 
 
 def worker_env(base_env: dict, *, base_url: str, database_url: str, media_root, **overrides) -> dict:

@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from ..models import SyncRun
 from ..models.tree import MODELS, TYPES
+from ..sync.lanes import is_lane
 
 FINISHED = {"succeeded", "failed", "cancelled", "aborted"}
 
@@ -88,7 +89,8 @@ class JobFollower:
                 attempt = job.args.get("attempt") or job.attempts + 1  # a retry job carries its number
                 reasons.append(f"{what}: attempt {attempt} is scheduled for {at:%H:%M:%S}")
             elif ProcrastinateJob.objects.filter(lock=job.lock, status="doing").exists():
-                reasons.append(f"{what}: waiting for another sync of the same object to finish")
+                waits_for = "its directory's lane (syncapp/sync/lanes.py)" if is_lane(job.lock) else "the same object"
+                reasons.append(f"{what}: waiting for another sync of {waits_for} to finish")
             else:
                 reasons.append(f"{what}: waiting for a free worker")
         more = jobs.count() - limit

@@ -131,6 +131,20 @@ class Tree:
             self.projects[project.id] = project
             self.projects_by_directory.setdefault(project.directory, []).append(project.id)
 
+    def shift_dates(self, seconds: int) -> None:
+        """Move every date of the project centre `seconds` into the past: as if that time had passed.
+
+        Lazily generated children take their dates from their project's, so they follow too.
+        """
+        with self.lock:
+            for project in self.projects.values():
+                project.created_date -= seconds
+                project.changed_date -= seconds
+                for phase in project.phases or ():
+                    for elevation in phase.elevations or ():
+                        elevation.created_date -= seconds
+                        elevation.changed_date -= seconds
+
     # -- reads -------------------------------------------------------------------------------
     def directory(self, path: str) -> Directory:
         with self.lock:

@@ -181,6 +181,11 @@ class Simulator:
         """Bump the elevation's changedDate (and its project's, per touch_bumps_project); returns it."""
         return self.mutator.touch_elevation(guid, at=at).changed_date
 
+    def shift_back(self, seconds: int) -> None:
+        """Every upstream date `seconds` earlier (whole seconds, as LogiKal's dates): time passing,
+        for a steady-state run that also moves the mirror's clocks (``syncapp.harness.clock``)."""
+        self.tree.shift_dates(int(seconds))
+
     def touch_project(self, guid: str, *, at: int | None = None) -> int:
         return self.mutator.touch_project(guid, at=at).changed_date
 

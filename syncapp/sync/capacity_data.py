@@ -65,11 +65,14 @@ def schedule_intervals(now, configs, counts: MirrorCounts) -> dict[str, float]:
     return intervals
 
 
-def current_estimate(now=None, *, navigation: str | None = None):
-    """The estimate for the mirror as it is now (about six statements and the planner's due counts)."""
+def current_estimate(now=None, *, navigation: str | None = None, latency: dict[str, float] | None = None):
+    """The estimate for the mirror as it is now (about six statements and the planner's due counts).
+
+    `latency`: seconds per request kind to use instead of ``latencies()`` (a benchmark's full-scale
+    figures, when the installation measured a scaled simulator)."""
     now = now or timezone.now()
     configs = ObjectSyncConfig.objects.as_map()
-    latency, measured = latencies()
+    latency, measured = (latency, False) if latency else latencies()
     due = {name: c["due"] for name, c in count_due(now=now, configs=configs).items()}
     counts = mirror_counts(now)
     return estimate(
@@ -77,7 +80,7 @@ def current_estimate(now=None, *, navigation: str | None = None):
         intervals=schedule_intervals(now, configs, counts),
         enabled={name: job_enabled(configs, name) for name in TYPES},
         latency=latency, measured=measured, due=due,
-        sessions=settings.LOGIKAL_MAX_SESSIONS, navigation=navigation or settings.CAPACITY_NAVIGATION,
+        sessions=settings.LOGIKAL_MAX_SESSIONS, navigation=navigation or settings.LOGIKAL_NAVIGATION,
     )
 
 

@@ -1,11 +1,9 @@
 """After a sync: queue the children it found changed or due (or all of them, when forced with subtree)."""
 
-from django.db.models import DateTimeField, Value
-
 from ..models.tree import type_of
 from ..models.runs import Trigger
 from .jobs import PlannedJob, defer_sync_jobs
-from .planner import changed_field, plan_due_jobs
+from .planner import changed_field, place_fields, plan_due_jobs
 
 
 def cascade_from(obj, ctx, *, relist_children: bool = False, listed_children=frozenset()) -> int:
@@ -41,7 +39,12 @@ def _all_children(obj, include_excluded: bool) -> list[PlannedJob]:
         if not include_excluded:
             rows = rows.exclude(rows.excluded_q())
         changed = changed_field(child)
-        for pk, text, stamp in rows.values_list("pk", child.label_field,
-                                                changed or Value(None, output_field=DateTimeField())):
-            jobs.append(PlannedJob(rows.model.OBJECT_TYPE, pk, text, "forced subtree", changed=stamp))
+        if changed is None:  # a directory: no project above it, so no changedDate and no lane
+            jobs += [PlannedJob(child.name, pk, text, "forced subtree")
+                     for pk, text in rows.values_list("pk", child.label_field)]
+            continue
+        for pk, text, stamp, directory, project in rows.values_list("pk", child.label_field, changed,
+                                                                    *place_fields(child)):
+            jobs.append(PlannedJob(child.name, pk, text, "forced subtree", changed=stamp, directory_id=directory,
+                                   project_id=project))
     return jobs

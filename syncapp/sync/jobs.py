@@ -19,6 +19,7 @@ from procrastinate import manager
 from procrastinate.contrib.django.django_connector import DjangoConnector
 
 from ..models import ObjectSyncConfig
+from . import lanes
 from .backfill import recency_bonus
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ class PlannedJob:
     label: str
     reason: str
     changed: datetime | None = None  # the project's upstream changedDate: the backfill order and priority bonus
+    directory_id: int | None = None  # where it is upstream (below a directory): its lane (syncapp/sync/lanes.py)
+    project_id: int | None = None
 
 
 def _lock_prefix(object_type: str) -> str:
@@ -71,14 +74,14 @@ def job_manager() -> manager.JobManager:
     return manager.JobManager(DjangoConnector())
 
 
-def _make_job(planned: PlannedJob, *, trigger: str, priority: int, options: dict):
+def _make_job(planned: PlannedJob, *, trigger: str, priority: int, options: dict, lock: str):
     from procrastinate.jobs import Job
 
     return Job(
         id=None,
         queue=SYNC_QUEUE,
         priority=priority,
-        lock=object_lock(planned.object_type, planned.object_id),
+        lock=lock,
         queueing_lock=queueing_lock(planned.object_type, planned.object_id, trigger),
         task_name=SYNC_TASK,
         task_kwargs={
@@ -108,18 +111,40 @@ def defer_sync_jobs(planned: list[PlannedJob], *, trigger: str, subtree: bool = 
         return DeferResult([], [])
     configs = configs or ObjectSyncConfig.objects.as_map()
     options = {"subtree": subtree, "include_excluded": include_excluded}
-    jobs, now = [], timezone.now()
+    now = timezone.now()
+    priorities = {}
     for p in planned:
         if priority is not None:
-            job_priority = priority
+            priorities[id(p)] = priority
         else:
-            job_priority = configs[p.object_type].priority + recency_bonus(p.object_type, p.changed, now)
+            priorities[id(p)] = configs[p.object_type].priority + recency_bonus(p.object_type, p.changed, now)
             if trigger == "forced":
-                job_priority += FORCED_PRIORITY_BOOST
-        jobs.append(_make_job(p, trigger=trigger, priority=job_priority, options=options))
+                priorities[id(p)] += FORCED_PRIORITY_BOOST
+    lock_of = _locks_for(planned, trigger=trigger, configs=configs)
+    if lanes.lanes_on() and trigger != "forced":
+        planned = lanes.grouped_by_directory(planned, priority_of=lambda p: priorities[id(p)],
+                                             directory_of=lambda p: p.directory_id)
+    jobs = [_make_job(p, trigger=trigger, priority=priorities[id(p)], options=options, lock=lock_of(p))
+            for p in planned]
     ids, skipped = defer_jobs(jobs)
     by_lock = {job.queueing_lock: p for job, p in zip(jobs, planned)}
     return DeferResult(ids, [by_lock[job.queueing_lock] for job in skipped])
+
+
+def _locks_for(planned: list[PlannedJob], *, trigger: str, configs):
+    """The Procrastinate lock of each planned job: its object's, or its directory lane's (lanes.py)."""
+    if trigger == "forced" or not lanes.lanes_on():
+        return lambda p: object_lock(p.object_type, p.object_id)
+    from django.conf import settings
+
+    counts = lanes.lane_counts(settings.LOGIKAL_MAX_SESSIONS, configs=configs)
+
+    def lock_of(p: PlannedJob) -> str:
+        if p.directory_id is None or p.project_id is None:
+            return object_lock(p.object_type, p.object_id)
+        return lanes.lane_lock(p.directory_id, p.project_id, counts.get(p.directory_id, settings.LOGIKAL_MAX_SESSIONS))
+
+    return lock_of
 
 
 def defer_jobs(jobs: list) -> tuple[list[int], list]:

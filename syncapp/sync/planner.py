@@ -152,14 +152,24 @@ def changed_field(mirrored) -> str | None:
     return f"{to_project}__changed_date" if to_project else "changed_date"
 
 
+def place_fields(mirrored) -> tuple[str, str]:
+    """The lookups of a row's directory id and project id (its lane: syncapp/sync/lanes.py); below directories only."""
+    to_project = mirrored.lookup_to(TYPES[ObjectType.PROJECT])
+    return f"{mirrored.to_directory}id", f"{to_project}__id" if to_project else "id"
+
+
 def _planned(mirrored, rows, rule) -> list[PlannedJob]:
+    place = place_fields(mirrored)
     if mirrored.children == ():
-        return [PlannedJob(mirrored.name, pk, name, "parts list outdated", changed=changed)
-                for pk, name, changed in rows.values_list("id", "name", changed_field(mirrored))]
+        return [PlannedJob(mirrored.name, pk, name, "parts list outdated", changed=changed, directory_id=directory,
+                           project_id=project)
+                for pk, name, changed, directory, project in rows.values_list("id", "name", changed_field(mirrored),
+                                                                              *place)]
     rows = rows.annotate(listing_overdue=_flag(mirrored.model.objects.listing_overdue_q(**rule)))
-    fields = ("id", "name", "listed_at", "listing_overdue", changed_field(mirrored))
-    return [PlannedJob(mirrored.name, pk, name, _reason(mirrored, listed_at, overdue), changed=changed)
-            for pk, name, listed_at, overdue, changed in rows.values_list(*fields)]
+    fields = ("id", "name", "listed_at", "listing_overdue", changed_field(mirrored), *place)
+    return [PlannedJob(mirrored.name, pk, name, _reason(mirrored, listed_at, overdue), changed=changed,
+                       directory_id=directory, project_id=project)
+            for pk, name, listed_at, overdue, changed, directory, project in rows.values_list(*fields)]
 
 
 def _plan_directories(root, rule) -> tuple[list[PlannedJob], list[int]]:

@@ -89,10 +89,11 @@ def continue_failed_attempt(job: JobRef, *, attempt: int, config) -> Continuatio
     """Hand the work of failed attempt `attempt` of `job` on; runs in the caller's transaction.
 
     A waiting job under the same queueing lock cannot start before this one ends (they share
-    the object's lock and this one is still ``doing``), so what we find here still waits when
-    we commit.
+    the object's lock, or its project's directory lane, and this one is still ``doing``), so what
+    we find here still waits when we commit.
     """
-    from .jobs import defer_jobs
+    from .jobs import defer_jobs, object_lock
+    from .lanes import is_lane
 
     if job.queueing_lock:
         found = waiting_job(job.queueing_lock)
@@ -101,7 +102,10 @@ def continue_failed_attempt(job: JobRef, *, attempt: int, config) -> Continuatio
     _, base, cap = _settings(config)
     at = timezone.now() + timedelta(seconds=backoff_seconds(attempt, base=base, cap=cap))
     kwargs = {**job.task_kwargs, "attempt": attempt + 1, "retry_of": job.id}
-    retry = Job(id=None, queue=job.queue, priority=job.priority, lock=job.lock, queueing_lock=job.queueing_lock,
+    # A job waiting out its backoff blocks its lock's later jobs: on a directory lane that would be
+    # the whole lane, so the retry takes its object's own lock (syncapp/sync/lanes.py).
+    lock = object_lock(job.task_kwargs["object_type"], job.task_kwargs["object_id"]) if is_lane(job.lock) else job.lock
+    retry = Job(id=None, queue=job.queue, priority=job.priority, lock=lock, queueing_lock=job.queueing_lock,
                 task_name=job.task_name, task_kwargs=kwargs, scheduled_at=at)
     ids, skipped = defer_jobs([retry])
     if ids:

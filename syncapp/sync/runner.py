@@ -116,6 +116,9 @@ def run_sync_job(*, object_type: str, object_id: int, trigger: str, subtree: boo
         with upstream.track() as calls:
             fetched = mirrored.syncer.fetch(obj, ctx)
         with transaction.atomic():
+            # Two jobs of one object can overlap when one holds a directory lane and the other the
+            # object's lock (syncapp/sync/lanes.py): their writes take turns on the object's row.
+            list(mirrored.model.objects.select_for_update().filter(pk=obj.pk).values_list("pk"))
             result = mirrored.syncer.apply(obj, fetched, ctx)
             if mirrored.children:
                 result.jobs_deferred += cascade_from(obj, ctx, relist_children=result.relist_children,

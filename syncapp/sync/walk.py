@@ -4,8 +4,8 @@ Listing a project's phases leaves a session standing at that project; a phase jo
 the cascade runs later, in whatever session is free, and in strict navigation pays a new login
 (5 s) to get back there. So the project's job walks on: right after the phase listing, in the
 session it holds, it lists the elevations of every phase whose own job would be due after that
-listing (new phases, phases whose listing is due by ``job_due()``, or all of them when the
-project's changedDate moved). The runner then applies everything in its one transaction and
+listing (new phases, phases whose listing is due by ``job_due()`` before the next tick, or all
+of them when the project's changedDate moved). The runner then applies everything in its one transaction and
 records each walked phase's run as if its own job had run, so the cascade finds nothing left
 to do for those phases.
 
@@ -30,6 +30,7 @@ from ..models.config import ObjectType
 from ..models.runs import Outcome, Trigger
 from .context import SyncContext
 from .planner import job_enabled
+from .tick import tick_period
 from .trust import judge_listing
 
 logger = logging.getLogger("syncapp.sync")
@@ -84,7 +85,11 @@ def phases_to_walk(project, details, phases, ctx) -> list[str]:
         return []
     rows = Phase.objects.filter(project=project)
     known = {str(guid) for guid in rows.filter(removed_at__isnull=True).values_list("guid", flat=True)}
-    due = {str(guid) for guid in rows.job_due(now=ctx.now, configs=configs).values_list("guid", flat=True)}
+    # Due by the next tick, the horizon the tick looked ahead by when it queued this project: a
+    # phase left for that tick would get a job, and in strict navigation a login, of its own.
+    horizon = tick_period(now=ctx.now)
+    due = {str(guid) for guid in rows.job_due(now=ctx.now, configs=configs, lookahead=horizon)
+           .values_list("guid", flat=True)}
     return [guid for guid in listed if guid not in known or guid in due]
 
 

@@ -31,7 +31,7 @@ def known_tree(db, settings):
     two elevations per phase (16), all synced; 4 elevations changed an hour ago (their parts lists are due),
     the others three days ago. Latencies measured as LATENCY."""
     settings.LOGIKAL_MAX_SESSIONS = 4
-    settings.CAPACITY_NAVIGATION = "strict"
+    settings.LOGIKAL_NAVIGATION = "strict"
     cache.clear()
     f.fixed_intervals()  # the arithmetic below on the configured intervals; the activity rule has its own test
     now = timezone.now()

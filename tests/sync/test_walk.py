@@ -99,6 +99,29 @@ def test_after_a_walk_the_tick_plans_nothing_for_the_walked_phases(upstream):
     assert counts[Freshness.FRESH] == 3
 
 
+def test_phases_falling_due_before_the_next_tick_are_walked_with_their_project(simulator, upstream):
+    # The tick queues a project that falls due before the next tick (its look-ahead); a phase that
+    # falls due with it must be walked now, or that next tick gives it a job and a login of its own.
+    sim, _ = simulator
+    project = mirror_project(upstream, OFFICE)
+    assert sync(project, upstream) == "success"
+    now = timezone.now()
+    phases = Phase.objects.filter(project=project)
+    interval = phases.with_freshness(now).first().effective_interval  # the demo's old project: the longest
+    shift_back(int(interval.total_seconds() // 60) - 2)  # everything due in about two minutes
+    now = timezone.now()
+    assert not phases.job_due(now).exists() and phases.job_due(now, lookahead=tick_period(now=now)).count() == 3
+    sim.reset_stats()
+
+    assert sync(project, upstream) == "success"
+
+    assert request_count(sim.stats(), ELEVATIONS) == 3
+    assert queued_phase_ids() == set()
+    now = timezone.now()
+    assert not [job for job in plan_due_jobs(now=now, lookahead=tick_period(now=now)).jobs
+                if job.object_type == "phase" and job.object_id in set(phases.values_list("pk", flat=True))]
+
+
 def test_a_phase_failing_mid_walk_is_left_to_its_own_job_and_the_project_succeeds(simulator, upstream):
     sim, _ = simulator
     project = mirror_project(upstream, OFFICE)
