@@ -28,8 +28,9 @@ def prune_history(*, now=None) -> dict:
         # Successful and failed logins are part of who did what: kept as long as the trail.
         logins = (AccessLog.objects.filter(attempt_time__lt=audit_cutoff).delete()[0]
                   + AccessFailureLog.objects.filter(attempt_time__lt=audit_cutoff).delete()[0])
-        # Procrastinate's own tables are not written through the ORM; its events
-        # cascade with the job. A job's last event time is its finish time.
+        # Procrastinate's models are read-only and its remove_old_jobs task counts from the
+        # database's now() outside this transaction, so this is SQL; the events cascade with the
+        # job. A job's last event time is its finish time.
         with connection.cursor() as cursor:
             cursor.execute(
                 """

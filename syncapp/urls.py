@@ -6,10 +6,10 @@ from . import views
 urlpatterns = [
     # The site's landing page (the admin's "View site") is the sync dashboard.
     path("", RedirectView.as_view(pattern_name="sync_dashboard"), name="home"),
-    # Served first by syncapp.middleware.ProbeMiddleware; named here for reverse() and the URLconf's completeness.
     # The seed system's documented bookmark for the sync intervals.
     path("ui/sync-intervals", RedirectView.as_view(pattern_name="admin:syncapp_objectsyncconfig_changelist"),
          name="sync_intervals"),
+    # Served first by syncapp.middleware.ProbeMiddleware; named here for reverse() and the URLconf's completeness.
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),

@@ -103,9 +103,8 @@ async def rescue_loop(guarded: GuardedWorker, *, interval: float | None = None) 
 
 
 def _held_by(worker_id: int) -> set[int]:
-    from django.db import close_old_connections, connection
+    from django.db import close_old_connections
+    from procrastinate.contrib.django.models import ProcrastinateJob
 
     close_old_connections()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM procrastinate_jobs WHERE status = 'doing' AND worker_id = %s", [worker_id])
-        return {row[0] for row in cursor.fetchall()}
+    return set(ProcrastinateJob.objects.filter(status="doing", worker_id=worker_id).values_list("id", flat=True))

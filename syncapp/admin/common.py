@@ -66,6 +66,29 @@ def subquery_count(model, fk_name: str):
     return Subquery(children, output_field=IntegerField())
 
 
+def parent_column(attribute: str, description: str, ordering: str | None = None):
+    """A list column linking to the row's ``attribute`` (a parent) in the admin."""
+
+    @admin.display(description=description, ordering=ordering)
+    def column(self, obj):
+        return admin_link(getattr(obj, attribute))
+
+    column.__name__ = f"{attribute}_link"
+    return column
+
+
+def child_count_column(name: str, model, fk_name: str, description: str):
+    """A list column: the row's ``model`` children (annotated as ``n_<name>`` by `MirrorAdmin`),
+    linking to their changelist."""
+
+    @admin.display(description=description)
+    def column(self, obj):
+        return changelist_link(model, getattr(obj, f"n_{name}"), **{f"{fk_name}__id__exact": obj.pk})
+
+    column.__name__ = name
+    return column
+
+
 class EstimatedCountPaginator(Paginator):
     """Counts at most CAP rows; a changelist of 100,000 rows never runs an exact count(*).
 

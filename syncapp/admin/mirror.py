@@ -11,7 +11,15 @@ from ..logikal.values import guid_or_none
 from ..models import ObjectSyncConfig
 from ..models.freshness import Freshness
 from .activity import activity_of, with_activity
-from .common import EstimatedCountPaginator, PermissionCheckedActions, ViewOnly, freshness_badge, report
+from .common import (
+    EstimatedCountPaginator,
+    PermissionCheckedActions,
+    ViewOnly,
+    child_count_column,
+    freshness_badge,
+    report,
+    subquery_count,
+)
 from .display import error_cell, time_column
 from .durations import format_minutes
 from .audit import AuditHistory
@@ -49,10 +57,20 @@ class MirrorAdmin(AuditHistory, PermissionCheckedActions, ViewOnly, admin.ModelA
     # Details one click away, out of the way of the facts.
     technical_fieldset = ("Technical details", {"classes": ["collapse"], "fields": ["last_error"]})
     synced_short = time_column("synced_at", "verified")
+    # List columns that count a row's children, each linked to them: column name -> (child model,
+    # its foreign key to the row, column title). Counted for the rows of the page only.
+    child_counts: dict[str, tuple] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name, (model, fk_name, description) in cls.__dict__.get("child_counts", {}).items():
+            setattr(cls, name, child_count_column(name, model, fk_name, description))
 
     def get_queryset(self, request):
         config = ObjectSyncConfig.objects.as_map()[self.model.OBJECT_TYPE]
         queryset = super().get_queryset(request).with_freshness(config=config)
+        queryset = queryset.annotate(**{f"n_{name}": subquery_count(model, fk_name)
+                                        for name, (model, fk_name, _) in self.child_counts.items()})
         # Carried on the rows, not on this admin instance (shared by the web server's threads).
         queryset = queryset.annotate(max_attempts=Value(config.max_attempts, output_field=IntegerField()))
         return with_activity(queryset, self.model.OBJECT_TYPE)

@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from ..models import Directory, Elevation, Phase, Project
-from .common import admin_link, changelist_link, plural, report, subquery_count, titled
+from .common import admin_link, parent_column, plural, report, titled
 from .forcing import set_excluded
 from .mirror import MirrorAdmin
 from .partslist_pages import PartsListExports, elevation_sheet_context
@@ -14,6 +14,11 @@ class DirectoryAdmin(MirrorAdmin):
     list_display = [
         "path_display", "freshness_badge", "synced_short", "subdirectory_count", "project_count", "short_error",
     ]
+    parent_link = parent_column("parent", "parent")
+    child_counts = {
+        "subdirectory_count": (Directory, "parent", "subdirectories"),
+        "project_count": (Project, "directory", "projects"),
+    }
     list_display_links = ["path_display"]
     list_select_related = ["parent"]
     list_filter = MirrorAdmin.list_filter + [("excluded", titled("excluded by staff")),
@@ -27,12 +32,6 @@ class DirectoryAdmin(MirrorAdmin):
         MirrorAdmin.technical_fieldset,
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            n_subdirectories=subquery_count(Directory, "parent"),
-            n_projects=subquery_count(Project, "directory"),
-        )
-
     def has_exclude_permission(self, request) -> bool:
         # Exclusion changes what is synced, so it takes the change permission on directories.
         return request.user.has_perm("syncapp.change_directory")
@@ -41,31 +40,20 @@ class DirectoryAdmin(MirrorAdmin):
     def path_display(self, obj):
         return str(obj)
 
-    @admin.display(description="parent")
-    def parent_link(self, obj):
-        return admin_link(obj.parent)
-
-    @admin.display(description="subdirectories")
-    def subdirectory_count(self, obj):
-        return changelist_link(Directory, obj.n_subdirectories, parent__id__exact=obj.pk)
-
-    @admin.display(description="projects")
-    def project_count(self, obj):
-        return changelist_link(Project, obj.n_projects, directory__id__exact=obj.pk)
-
     @admin.action(description="Exclude the selected directories (with their subtrees) from sync",
                   permissions=["exclude"])
     def exclude_action(self, request, queryset):
-        self.require(request, "exclude")
-        n = set_excluded(request, queryset, True)
-        report(self, request, f"Excluded {plural(n, 'directory', 'directories')} from sync (subtrees included).")
+        self._set_excluded(request, queryset, True, "Excluded {} from sync (subtrees included).")
 
     @admin.action(description="Include the selected directories (with their subtrees) in sync again",
                   permissions=["exclude"])
     def include_action(self, request, queryset):
+        self._set_excluded(request, queryset, False, "Included {} in sync again (subtrees included).")
+
+    def _set_excluded(self, request, queryset, excluded: bool, done: str) -> None:
         self.require(request, "exclude")
-        n = set_excluded(request, queryset, False)
-        report(self, request, f"Included {plural(n, 'directory', 'directories')} in sync again (subtrees included).")
+        n = set_excluded(request, queryset, excluded)
+        report(self, request, done.format(plural(n, "directory", "directories")))
 
 
 @admin.register(Project)
@@ -73,6 +61,8 @@ class ProjectAdmin(PartsListExports, MirrorAdmin):
     list_display = [
         "name", "job_number", "freshness_badge", "synced_short", "directory_link", "phase_count", "short_error",
     ]
+    directory_link = parent_column("directory", "directory", ordering="directory__path")
+    child_counts = {"phase_count": (Phase, "project", "phases")}
     list_select_related = ["directory"]
     list_filter = MirrorAdmin.list_filter + [("is_deleted", titled("deleted in LogiKal")),
                                              ("estimated", titled("estimate (LogiKal flag)"))]
@@ -87,23 +77,14 @@ class ProjectAdmin(PartsListExports, MirrorAdmin):
         ("Technical details", {"classes": ["collapse"], "fields": ["last_error", "listed_changed_date", "details"]}),
     ]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_phases=subquery_count(Phase, "project"))
-
-    @admin.display(description="directory", ordering="directory__path")
-    def directory_link(self, obj):
-        return admin_link(obj.directory)
-
-    @admin.display(description="phases")
-    def phase_count(self, obj):
-        return changelist_link(Phase, obj.n_phases, project__id__exact=obj.pk)
-
 
 @admin.register(Phase)
 class PhaseAdmin(PartsListExports, MirrorAdmin):
     list_display = [
         "name", "project_link", "freshness_badge", "synced_short", "elevation_count", "short_error",
     ]
+    project_link = parent_column("project", "project", ordering="project__name")
+    child_counts = {"elevation_count": (Elevation, "phase", "elevations")}
     list_select_related = ["project"]
     search_fields = ["name", "project__name", "project__job_number"]
     fieldsets = [
@@ -111,17 +92,6 @@ class PhaseAdmin(PartsListExports, MirrorAdmin):
         ("Sync", {"fields": MirrorAdmin.sync_fields + ["listed_at"]}),
         MirrorAdmin.technical_fieldset,
     ]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_elevations=subquery_count(Elevation, "phase"))
-
-    @admin.display(description="project", ordering="project__name")
-    def project_link(self, obj):
-        return admin_link(obj.project)
-
-    @admin.display(description="elevations")
-    def elevation_count(self, obj):
-        return changelist_link(Elevation, obj.n_elevations, phase__id__exact=obj.pk)
 
 
 @admin.register(Elevation)

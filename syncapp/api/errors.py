@@ -24,6 +24,13 @@ def not_found(what: str, ident) -> ApiError:
     return ApiError(404, f"{what.upper()}_NOT_FOUND", f"{what.capitalize()} with ID '{ident}' not found")
 
 
+def found(row, what: str, ident):
+    """`row` from a lookup by id, or the 404 of `what` when it found nothing."""
+    if row is None:
+        raise not_found(what, ident)
+    return row
+
+
 def bad_request(message: str, details=None, *, status: int = 400) -> ApiError:
     return ApiError(status, "VALIDATION_ERROR", message, details)
 

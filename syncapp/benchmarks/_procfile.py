@@ -10,8 +10,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import psutil
 from django.conf import settings
+
+from ..harness.processes import ChildProcess, shell_process, wait_for
 
 ROOT = Path(settings.BASE_DIR)
 MB = 1024 * 1024
@@ -80,3 +83,19 @@ class MemoryPeak:
             f"{prefix}_peak_pss_mb": round(self.pss / MB, 1),
             f"{prefix}_processes": self.processes,
         }
+
+
+def start_web(command: str, *, env: dict, log_dir, port: int) -> tuple[ChildProcess, str, MemoryPeak]:
+    """The Procfile's web process once /healthz answers: the process, its base URL and its idle
+    memory. A web process that never answers is stopped before the error is raised."""
+    web = shell_process("web", command, env=env, log_dir=log_dir)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, timeout=120,
+                 what="the web process", process=web, ignore=(OSError, httpx.TransportError))
+    except BaseException:
+        web.stop()
+        raise
+    idle = MemoryPeak()
+    idle.sample(web.pid)
+    return web, base, idle

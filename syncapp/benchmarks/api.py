@@ -30,9 +30,9 @@ from syncapp.sync.changes import recount_live_children
 
 from syncapp.harness.database import database_url, scratch_database
 from syncapp.harness.mirror import build_mirror
-from syncapp.harness.processes import ChildProcess, free_port, shell_process, wait_for
+from syncapp.harness.processes import ChildProcess, free_port
 
-from ._procfile import MB, MemoryPeak, procfile_commands, production_env
+from ._procfile import MB, MemoryPeak, procfile_commands, production_env, start_web
 
 HELP = "Server time and SQL statements of the API over the large mirror, and the web process's memory under load."
 WEB_TARGET_MB = 250
@@ -190,13 +190,8 @@ def _web_memory(key: str, projects: list[Project], seconds: int, progress) -> di
     port = free_port()
     env = production_env(DATABASE_URL=database_url(), PORT=port, LOG_LEVEL="warning", LOGIKAL_API_BASE_URL="http://127.0.0.1:9/x")
     with tempfile.TemporaryDirectory(prefix="bench-api-") as scratch:
-        web = shell_process("web", procfile_commands()["web"], env=env, log_dir=Path(scratch))
+        web, base, idle = start_web(procfile_commands()["web"], env=env, log_dir=Path(scratch), port=port)
         try:
-            base = f"http://127.0.0.1:{port}"
-            wait_for(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, timeout=120,
-                     what="the web process", process=web, ignore=(OSError, httpx.TransportError))
-            idle = MemoryPeak()
-            idle.sample(web.pid)
             progress(f"web up ({idle.pss / MB:.0f} MB PSS idle); {seconds} s of HTTP load")
             peak, statuses = _load(base, key, projects, seconds, web)
         finally:

@@ -23,7 +23,7 @@ import psycopg
 from ..models import Directory, Elevation, PartsList, Phase, Project, SyncRun
 from ..harness.database import scratch_database
 from ..harness.processes import free_port, shell_process, wait_for
-from ._procfile import MB, MemoryPeak, procfile_commands, production_env
+from ._procfile import MB, MemoryPeak, procfile_commands, production_env, start_web
 from ._webload import ADMIN_PASSWORD, ADMIN_USER, METRICS_TOKEN, WebLoad
 
 HELP = "Peak memory (RSS/PSS) of the Procfile's web and worker processes during a full sync of the simulator."
@@ -79,13 +79,9 @@ def _measure(options, progress, commands, db_url, scratch: Path) -> tuple[dict, 
     try:
         wait_for(lambda: httpx.get(f"http://127.0.0.1:{sim_port}/_sim/stats", timeout=2).status_code == 200,
                  timeout=300, what="the simulator", process=processes[0], ignore=(OSError, httpx.TransportError))
-        web = shell_process("web", commands["web"], env=dict(env, DB_APPLICATION_NAME="bench-web"), log_dir=scratch)
+        web, base, web_idle = start_web(commands["web"], env=dict(env, DB_APPLICATION_NAME="bench-web"),
+                                        log_dir=scratch, port=web_port)
         processes.append(web)
-        base = f"http://127.0.0.1:{web_port}"
-        wait_for(lambda: httpx.get(f"{base}/healthz", timeout=2).status_code == 200, timeout=120,
-                 what="the web process", process=web, ignore=(OSError, httpx.TransportError))
-        web_idle = MemoryPeak()
-        web_idle.sample(web.pid)
         progress(f"web up ({web_idle.pss / MB:.0f} MB PSS idle); starting the worker")
 
         web_peak, worker_peak = MemoryPeak(), MemoryPeak()
@@ -191,6 +187,7 @@ def _sync_state(db) -> dict:
     }
     counts = ", ".join(f"(SELECT count(*) FROM {table})" for table in tables.values())
     run_table = SyncRun._meta.db_table
+    # SQL on the benchmark's own psycopg connection to the live scratch database: all counts at once.
     row = db.execute(
         f"""SELECT {counts},
                    (SELECT count(*) FROM {run_table}),

@@ -54,6 +54,7 @@ def _tick() -> dict:
 
 
 def _clear_jobs() -> None:
+    # TRUNCATE: the scratch database's queue emptied at once (Procrastinate's models are read-only).
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_events RESTART IDENTITY CASCADE")
 

@@ -121,7 +121,9 @@ def run(options, progress):
             if xid in commits:
                 latencies.append(got.at - commits[xid])
         to_visible = [visible[xid] - at for xid, at in commits.items() if xid in visible]
-        with connection.cursor() as cursor:  # how long dispatch jobs waited for the worker, and ran
+        # How long dispatch jobs waited for the worker, and ran: medians over their events
+        # (percentile_cont), which the ORM does not express.
+        with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM s.at - d.at)), "
                 "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.at - s.at)), count(*) "

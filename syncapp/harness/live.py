@@ -84,13 +84,13 @@ def running_worker(env, log_dir, *, name="w1", concurrency=4, extra_args=()):
 
 def shift_back(minutes: int) -> None:
     """Pretend `minutes` passed since every verification (the mirror's clocks move, not ours)."""
-    from syncapp.models import Directory, Elevation, Phase, Project
+    from syncapp.models.tree import TYPES
 
     delta = timedelta(minutes=minutes)
-    for model in (Directory, Project, Phase):
-        model.objects.exclude(listed_at=None).update(listed_at=F("listed_at") - delta)
-    for model in (Directory, Project, Phase, Elevation):
-        model.objects.exclude(synced_at=None).update(synced_at=F("synced_at") - delta)
+    for mirrored in TYPES.values():
+        if mirrored.child_types:  # a listing type: its listings age too
+            mirrored.model.objects.exclude(listed_at=None).update(listed_at=F("listed_at") - delta)
+        mirrored.model.objects.exclude(synced_at=None).update(synced_at=F("synced_at") - delta)
 
 
 def request_count(stats: dict, template: str, status: str = "200") -> int:
@@ -99,6 +99,6 @@ def request_count(stats: dict, template: str, status: str = "200") -> int:
 
 def mirror_size() -> int:
     """Live mirrored objects of every type."""
-    from syncapp.models import Directory, Elevation, Phase, Project
+    from syncapp.models.tree import MODELS
 
-    return sum(model.objects.filter(removed_at=None).count() for model in (Directory, Project, Phase, Elevation))
+    return sum(model.objects.filter(removed_at=None).count() for model in MODELS.values())

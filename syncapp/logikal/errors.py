@@ -37,35 +37,33 @@ class UpstreamUnavailable(TransientUpstreamError):
     """No connection, or the server answered 5xx / 429."""
 
 
-class ResourceLocked(UpstreamError):
+# -- retryable, but not by repeating the request at once: the job is tried again later ----------
+class RetryableUpstreamError(UpstreamError):
+    """Cases the HTTP client does not repeat itself (unlike `TransientUpstreamError`): a later
+    attempt of the job, in another session or after the lock is gone, may succeed."""
+
+    retryable = True
+
+
+class ResourceLocked(RetryableUpstreamError):
     """409: the resource is locked or in use by another LogiKal user."""
 
-    retryable = True
 
-
-class SessionExpired(UpstreamError):
+class SessionExpired(RetryableUpstreamError):
     """401 on a token: the session is gone. The pool logs in again and replays the navigation."""
 
-    retryable = True
 
-
-class LoginRefused(UpstreamError):
+class LoginRefused(RetryableUpstreamError):
     """POST /auth answered 403: the server holds as many sessions as its licence allows."""
 
-    retryable = True
 
-
-class SessionUncertain(UpstreamError):
+class SessionUncertain(RetryableUpstreamError):
     """A session whose login or logout outcome is unknown, or whose slot was lost, may not log in
     again or make calls: the server may still count it. The job retries on another session."""
 
-    retryable = True
 
-
-class SessionSlotTimeout(UpstreamError):
+class SessionSlotTimeout(RetryableUpstreamError):
     """No upstream session became free within the wait limit (LOGIKAL_MAX_SESSIONS is in use)."""
-
-    retryable = True
 
 
 # -- permanent: retrying the same thing cannot help ---------------------------------------------

@@ -30,6 +30,20 @@ logger = logging.getLogger(__name__)
 THUMBNAIL_FORMATS = ("PNG", "JPG", "EMF")
 THUMBNAIL_VIEWS = ("Interior", "Exterior")
 
+# Each read call: the depth its place must have (0 directory .. 3 elevation), the depth the cursor
+# moves to for it, its endpoint, and whether a cursor deeper than that will do (listings that
+# LogiKal answers from below in lenient navigation).
+NEEDS = {
+    "list_directories": (0, 0, "GET /directories", False),
+    "list_projects": (0, 0, "GET /projects", True),
+    "get_project": (1, 1, "GET /projects/selected", True),
+    "list_phases": (1, 1, "GET /phases", True),
+    "list_elevations": (2, 2, "GET /elevations", True),
+    # Thumbnails are made from phase context: no elevation select needed.
+    "get_thumbnail": (3, 2, "GET /elevations/{elevationId}/thumbnail", True),
+    "get_parts_list": (3, 3, "GET /elevations/selected/parts-list", False),
+}
+
 
 class SessionHandle:
     """A pooled session at a place; each method moves the cursor only as far as its call needs."""
@@ -45,44 +59,21 @@ class SessionHandle:
     def session(self) -> Session:
         return self._session
 
-    # The Need of each call, also used by the pool to pick a session before it exists.
     @staticmethod
-    def _need_list_directories(place: Place) -> Need:
-        return Need(place.up_to(0), "GET /directories")
-
-    @staticmethod
-    def _need_list_projects(place: Place) -> Need:
-        return Need(place.up_to(0), "GET /projects", deeper_ok=True)
-
-    @staticmethod
-    def _need_get_project(place: Place) -> Need:
-        return Need(_at_least(place, 1).up_to(1), "GET /projects/selected", deeper_ok=True)
-
-    @staticmethod
-    def _need_list_phases(place: Place) -> Need:
-        return Need(_at_least(place, 1).up_to(1), "GET /phases", deeper_ok=True)
-
-    @staticmethod
-    def _need_list_elevations(place: Place) -> Need:
-        return Need(_at_least(place, 2).up_to(2), "GET /elevations", deeper_ok=True)
-
-    @staticmethod
-    def _need_get_thumbnail(place: Place) -> Need:
-        return Need(_at_least(place, 3).up_to(2), "GET /elevations/{elevationId}/thumbnail", deeper_ok=True)
-
-    @staticmethod
-    def _need_get_parts_list(place: Place) -> Need:
-        return Need(_at_least(place, 3), "GET /elevations/selected/parts-list")
+    def need(call: str, place: Place) -> Need:
+        """Where `call` must be made from `place`; the pool also uses it to pick a session before one exists."""
+        needs_depth, cursor_depth, endpoint, deeper_ok = NEEDS[call]
+        return Need(_at_least(place, needs_depth).up_to(cursor_depth), endpoint, deeper_ok=deeper_ok)
 
     def _get(self, need: Need, path: str, **kwargs):
         return self._session.call(need, "GET", need.endpoint.split(" ", 1)[1], path=path, **kwargs)
 
     def list_directories(self) -> list[DirectoryInfo]:
-        need = self._need_list_directories(self.place)
+        need = self.need("list_directories", self.place)
         return parse_directories(self._get(need, "/directories"))
 
     def list_projects(self) -> list[ProjectInfo]:
-        need = self._need_list_projects(self.place)
+        need = self.need("list_projects", self.place)
         return parse_projects(self._get(need, "/projects"))
 
     def get_project(self) -> ProjectInfo:
@@ -91,7 +82,7 @@ class SessionHandle:
         The one answer that names its place: if the server's cursor is elsewhere (a move that
         landed late or got lost), the session starts afresh once; a second mismatch is refused.
         """
-        need = self._need_get_project(self.place)
+        need = self.need("get_project", self.place)
         for _ in range(2):
             project = parse_selected_project(self._get(need, "/projects/selected"))
             if project.id == self.place.project_id:
@@ -103,10 +94,10 @@ class SessionHandle:
                                        f"{self.place.project_id}", field="id", endpoint=need.endpoint)
 
     def list_phases(self) -> list[PhaseInfo]:
-        return parse_phases(self._get(self._need_list_phases(self.place), "/phases"))
+        return parse_phases(self._get(self.need("list_phases", self.place), "/phases"))
 
     def list_elevations(self) -> list[ElevationInfo]:
-        return parse_elevations(self._get(self._need_list_elevations(self.place), "/elevations"))
+        return parse_elevations(self._get(self.need("list_elevations", self.place), "/elevations"))
 
     def get_thumbnail(self, *, width: int = 300, height: int = 300, fmt: str = "PNG",
                       view: str = "Exterior") -> bytes:
@@ -118,14 +109,14 @@ class SessionHandle:
         for name, value in (("width", width), ("height", height)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive number of pixels, not {value!r}")
-        need = self._need_get_thumbnail(self.place)
+        need = self.need("get_thumbnail", self.place)
         params = {"width": str(width), "height": str(height), "format": fmt, "view": view,
                   "withdimensions": "false", "withdescription": "false"}
         return self._get(need, f"/elevations/{self.place.elevation_id}/thumbnail", params=params, binary=True)
 
     def get_parts_list(self) -> bytes:
         """The parts list of the elevation: a SQLite 3 file (base64 in the answer, decoded here)."""
-        need = self._need_get_parts_list(self.place)
+        need = self.need("get_parts_list", self.place)
         data = self._get(need, "/elevations/selected/parts-list")
         if not isinstance(data, str):
             raise errors.MalformedResponse(

@@ -136,7 +136,7 @@ class Upstream:
         return self.pool.warm_up(self.max_sessions if count is None else count)
 
     def _run(self, place: Place, call: str, **kwargs):
-        need = getattr(SessionHandle, f"_need_{call}")(place)
+        need = SessionHandle.need(call, place)
         with self._session_for(need) as session:
             return getattr(SessionHandle(session, place), call)(**kwargs)
 

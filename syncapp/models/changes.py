@@ -13,6 +13,8 @@ from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import Func, Q
 
+from .config import ObjectType
+
 
 class ChangeKind(models.TextChoices):
     CREATED = "created", "created"
@@ -22,11 +24,11 @@ class ChangeKind(models.TextChoices):
     PARTS_LIST_PARSED = "parts_list_parsed", "parts list parsed"
 
 
-class ChangedObjectType(models.TextChoices):
-    DIRECTORY = "directory", "directory"
-    PROJECT = "project", "project"
-    PHASE = "phase", "phase"
-    ELEVATION = "elevation", "elevation"
+# The mirrored types (every sync configuration's type but the parts list), labelled as the feed
+# spells them.
+ChangedObjectType = models.TextChoices(
+    "ChangedObjectType", [(t.name, (t.value, t.value)) for t in ObjectType if t != ObjectType.PARTS_LIST]
+)
 
 
 class Xid8Field(models.Field):

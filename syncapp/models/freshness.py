@@ -132,6 +132,10 @@ class MirrorQuerySet(models.QuerySet):
         """Present upstream (not tombstoned) and not excluded by staff."""
         return self.filter(removed_at__isnull=True).exclude(self.excluded_q())
 
+    def with_work(self):
+        """Rows a forced job has something to do for: all of them (elevations narrow it)."""
+        return self
+
     def overdue_q(self, config, now, lookahead: timedelta = NO_LOOKAHEAD, *, stale: bool = False) -> Q:
         """Never verified, or verified longer ago than the object's own interval (staleness threshold)."""
         return overdue_q("synced_at", config, self._last_change(), now + lookahead, stale=stale)
@@ -256,3 +260,7 @@ class ElevationQuerySet(MirrorQuerySet):
             Q(source_changed_date__gte=OuterRef("changed_date")) | Q(elevation__changed_date__isnull=True)
         )
         return Q(is_in_recycle_bin=False) & ~Exists(current)
+
+    def with_work(self):
+        # An elevation in LogiKal's recycle bin has no parts list to download.
+        return self.filter(is_in_recycle_bin=False)

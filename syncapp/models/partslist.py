@@ -33,6 +33,12 @@ class PartsListQuerySet(models.QuerySet):
         )
 
 
+def _measure(label: str) -> tuple[models.CharField, models.CharField]:
+    """A measure as the file states it: the value's text (``<name>_output``) and its unit."""
+    return (models.CharField(label, max_length=64, blank=True),
+            models.CharField(f"{label} unit", max_length=16, blank=True))
+
+
 class PartsList(models.Model):
     elevation = models.OneToOneField("syncapp.Elevation", on_delete=models.PROTECT, related_name="parts_list")
     file = models.FileField("file", upload_to="parts-lists/", blank=True)
@@ -60,14 +66,10 @@ class PartsList(models.Model):
     # Elevation facts from the file's Elevations row with exactly the elevation's name.
     auto_description = models.TextField("auto description", blank=True)
     auto_description_short = models.TextField("auto description (short)", blank=True)
-    width_output = models.CharField("width", max_length=64, blank=True)
-    width_unit = models.CharField("width unit", max_length=16, blank=True)
-    height_output = models.CharField("height", max_length=64, blank=True)
-    height_unit = models.CharField("height unit", max_length=16, blank=True)
-    weight_output = models.CharField("weight", max_length=64, blank=True)
-    weight_unit = models.CharField("weight unit", max_length=16, blank=True)
-    area_output = models.CharField("area", max_length=64, blank=True)
-    area_unit = models.CharField("area unit", max_length=16, blank=True)
+    width_output, width_unit = _measure("width")
+    height_output, height_unit = _measure("height")
+    weight_output, weight_unit = _measure("weight")
+    area_output, area_unit = _measure("area")
     system_code = models.CharField("system code", max_length=128, blank=True)
     system_name = models.CharField("system name", max_length=255, blank=True)
     system_long_name = models.CharField("system long name", max_length=255, blank=True)

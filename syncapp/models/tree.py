@@ -38,6 +38,11 @@ class MirroredType:
         return tuple(TYPES[name] for name in self.child_types)
 
     @property
+    def label_field(self) -> str:
+        """The field that names a row in a job's label: a directory's path, anything else's name."""
+        return "name" if self.to_directory else "path"
+
+    @property
     def select_related(self) -> list[str]:
         """What loading one row for its sync joins: the chain up to its directory."""
         return [self.to_directory.removesuffix("__")] if self.to_directory else []

@@ -98,52 +98,48 @@ def select_directory(ctx: Context) -> Response:
 
 
 def list_projects(ctx: Context) -> Response:
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "directory", lenient_from_deeper=True, mode=ctx.mode)
-        return ok([project_data(p) for p in ctx.tree.projects_in(ctx.cursor.directory)])
+    return _read_at(ctx, "directory", lambda tree, cursor: [project_data(p) for p in tree.projects_in(cursor.directory)])
 
 
 def select_project(ctx: Context) -> Response:
-    body = require_fields(ctx.request.json_body(), {"identifier": str}, required=("identifier",))
-    identifier = parse_guid(body["identifier"])
-    with ctx.tree.lock:
-        nav.select_project(ctx.tree, ctx.cursor, identifier, ctx.mode)
-    return ok_empty()
+    return _select_by_guid(ctx, nav.select_project)
 
 
 def selected_project(ctx: Context) -> Response:
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "project", lenient_from_deeper=True, mode=ctx.mode)
-        return ok(project_data(ctx.tree.project(ctx.cursor.project_id)))
+    return _read_at(ctx, "project", lambda tree, cursor: project_data(tree.project(cursor.project_id)))
 
 
 # -- phases and elevations ----------------------------------------------------------------------
 def list_phases(ctx: Context) -> Response:
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "project", lenient_from_deeper=True, mode=ctx.mode)
-        return ok([phase_data(p) for p in ctx.tree.phases_of(ctx.cursor.project_id)])
+    return _read_at(ctx, "project", lambda tree, cursor: [phase_data(p) for p in tree.phases_of(cursor.project_id)])
 
 
 def select_phase(ctx: Context) -> Response:
-    body = require_fields(ctx.request.json_body(), {"identifier": str}, required=("identifier",))
-    identifier = parse_guid(body["identifier"])
-    with ctx.tree.lock:
-        nav.select_phase(ctx.tree, ctx.cursor, identifier, ctx.mode)
-    return ok_empty()
+    return _select_by_guid(ctx, nav.select_phase)
 
 
 def list_elevations(ctx: Context) -> Response:
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "phase", lenient_from_deeper=True, mode=ctx.mode)
-        cursor = ctx.cursor
-        return ok([elevation_data(e) for e in ctx.tree.elevations_of(cursor.project_id, cursor.phase_id)])
+    return _read_at(ctx, "phase", lambda tree, cursor: [
+        elevation_data(e) for e in tree.elevations_of(cursor.project_id, cursor.phase_id)])
 
 
 def select_elevation(ctx: Context) -> Response:
+    return _select_by_guid(ctx, nav.select_elevation)
+
+
+def _read_at(ctx: Context, level: str, read) -> Response:
+    """`read(tree, cursor)` of a call LogiKal answers at `level` (or, in lenient navigation, below it)."""
+    with ctx.tree.lock:
+        nav.require_level(ctx.cursor, level, lenient_from_deeper=True, mode=ctx.mode)
+        return ok(read(ctx.tree, ctx.cursor))
+
+
+def _select_by_guid(ctx: Context, select) -> Response:
+    """POST .../select of a project, phase or elevation: the body's GUID, checked, then `select`."""
     body = require_fields(ctx.request.json_body(), {"identifier": str}, required=("identifier",))
     identifier = parse_guid(body["identifier"])
     with ctx.tree.lock:
-        nav.select_elevation(ctx.tree, ctx.cursor, identifier, ctx.mode)
+        select(ctx.tree, ctx.cursor, identifier, ctx.mode)
     return ok_empty()
 
 

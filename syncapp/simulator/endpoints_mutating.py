@@ -9,6 +9,8 @@ as a server would for a user without those rights.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from . import navigation as nav
 from .endpoints import Context, parse_guid
 from .envelope import FORBIDDEN, INVALID_BODY, ApiError, Response, ok, ok_empty, require_fields
@@ -16,8 +18,18 @@ from .mutations import Conflict
 from .serializers import elevation_data, phase_data, project_data
 
 
-def _conflict(exc: Conflict) -> ApiError:
-    return ApiError(409, str(exc))
+@contextmanager
+def _mutating_at(ctx: Context, level: str):
+    """The tree locked, the cursor checked to stand at `level`, and what the tree refuses answered
+    as LogiKal does: 409 for a conflict, 400 for an invalid value."""
+    with ctx.tree.lock:
+        nav.require_level(ctx.cursor, level)
+        try:
+            yield
+        except Conflict as exc:
+            raise ApiError(409, str(exc)) from None
+        except ValueError as exc:
+            raise ApiError(400, INVALID_BODY, [str(exc)]) from None
 
 
 def create_directory(ctx: Context) -> Response:
@@ -36,47 +48,29 @@ def create_directory(ctx: Context) -> Response:
 
 
 def delete_directory(ctx: Context) -> Response:
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "directory")
+    with _mutating_at(ctx, "directory"):
         if not ctx.cursor.directory:
             raise ApiError(400, "The root directory cannot be deleted.")
-        try:
-            ctx.sim.mutator.remove_directory(ctx.cursor.directory)
-        except Conflict as exc:
-            raise _conflict(exc) from None
+        ctx.sim.mutator.remove_directory(ctx.cursor.directory)
         nav.leave_deleted(ctx.tree, ctx.cursor)
     return ok_empty()
 
 
 def create_project(ctx: Context) -> Response:
     body = require_fields(ctx.request.json_body(), {"name": str, "estimationDataId": str}, required=("name",))
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "directory")
-        try:
-            project = ctx.sim.mutator.add_project(ctx.cursor.directory, body["name"])
-        except Conflict as exc:
-            raise _conflict(exc) from None
-        except ValueError as exc:
-            raise ApiError(400, INVALID_BODY, [str(exc)]) from None
-        return ok(project_data(project))
+    with _mutating_at(ctx, "directory"):
+        return ok(project_data(ctx.sim.mutator.add_project(ctx.cursor.directory, body["name"])))
 
 
 def edit_project(ctx: Context) -> Response:
     body = require_fields(ctx.request.json_body(), {"name": str}, required=("name",))
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "project")
-        try:
-            ctx.sim.mutator.rename_project(ctx.cursor.project_id, body["name"])
-        except Conflict as exc:
-            raise _conflict(exc) from None
-        except ValueError as exc:
-            raise ApiError(400, INVALID_BODY, [str(exc)]) from None
+    with _mutating_at(ctx, "project"):
+        ctx.sim.mutator.rename_project(ctx.cursor.project_id, body["name"])
     return ok_empty()
 
 
 def delete_project(ctx: Context) -> Response:
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "project")
+    with _mutating_at(ctx, "project"):
         ctx.sim.mutator.delete_project(ctx.cursor.project_id)
         nav.leave_deleted(ctx.tree, ctx.cursor)
     return ok_empty()
@@ -84,50 +78,33 @@ def delete_project(ctx: Context) -> Response:
 
 def create_phase(ctx: Context) -> Response:
     body = require_fields(ctx.request.json_body(), {"name": str, "description": str}, required=("name",))
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "project")
-        try:
-            phase = ctx.sim.mutator.add_phase(ctx.cursor.project_id, body["name"], body.get("description") or "")
-        except Conflict as exc:
-            raise _conflict(exc) from None
-        except ValueError as exc:
-            raise ApiError(400, INVALID_BODY, [str(exc)]) from None
-        return ok(phase_data(phase))
+    with _mutating_at(ctx, "project"):
+        description = body.get("description") or ""
+        return ok(phase_data(ctx.sim.mutator.add_phase(ctx.cursor.project_id, body["name"], description)))
 
 
 def create_elevation(ctx: Context) -> Response:
     body = require_fields(ctx.request.json_body(), {"name": str, "amount": (int, float), "elementPricelistId": str},
                           required=("amount", "elementPricelistId"))
     pricelist_id = parse_guid(body["elementPricelistId"], "elementPricelistId")
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "phase")
+    with _mutating_at(ctx, "phase"):
         cursor = ctx.cursor
         name = body.get("name") or f"E{len(ctx.tree.elevations_of(cursor.project_id, cursor.phase_id)) + 1}"
-        try:
-            elevation = ctx.sim.mutator.add_elevation(cursor.project_id, cursor.phase_id, name,
-                                                      amount=body["amount"], element_pricelist_id=pricelist_id)
-        except Conflict as exc:
-            raise _conflict(exc) from None
+        elevation = ctx.sim.mutator.add_elevation(cursor.project_id, cursor.phase_id, name,
+                                                  amount=body["amount"], element_pricelist_id=pricelist_id)
         return ok(elevation_data(elevation))
 
 
 def edit_elevation(ctx: Context) -> Response:
     body = require_fields(ctx.request.json_body(), {"name": str, "amount": (int, float)}, required=())
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "elevation")
-        try:
-            ctx.sim.mutator.edit_elevation(ctx.cursor.elevation_id, name=body.get("name"), amount=body.get("amount"))
-        except Conflict as exc:
-            raise _conflict(exc) from None
-        except ValueError as exc:
-            raise ApiError(400, INVALID_BODY, [str(exc)]) from None
+    with _mutating_at(ctx, "elevation"):
+        ctx.sim.mutator.edit_elevation(ctx.cursor.elevation_id, name=body.get("name"), amount=body.get("amount"))
     return ok_empty()
 
 
 def delete_elevation(ctx: Context) -> Response:
     """First delete moves the elevation to the recycle bin, a second one removes it."""
-    with ctx.tree.lock:
-        nav.require_level(ctx.cursor, "elevation")
+    with _mutating_at(ctx, "elevation"):
         cursor = ctx.cursor
         elevation = ctx.tree.elevation(cursor.project_id, cursor.phase_id, cursor.elevation_id)
         if elevation.is_in_recycle_bin:

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+# Raw SQL: each answer joins a job to its start (a lateral max over its events) and, for blocked
+# objects, to the job holding its lock, in one statement; the read-only ORM models would need a
+# subquery per column.
 _STARTED = ("JOIN LATERAL (SELECT max(at) AS started FROM procrastinate_events "
             "WHERE job_id = {job}.id AND type = 'started') s ON true")
 

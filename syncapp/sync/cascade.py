@@ -1,7 +1,5 @@
 """After a sync: queue the children it found changed or due (or all of them, when forced with subtree)."""
 
-from ..models import Directory, Elevation
-from ..models.config import ObjectType
 from ..models.tree import type_of
 from ..models.runs import Trigger
 from .jobs import PlannedJob, defer_sync_jobs
@@ -36,16 +34,17 @@ def cascade_from(obj, ctx, *, relist_children: bool = False, listed_children=fro
 def _all_children(obj, include_excluded: bool) -> list[PlannedJob]:
     jobs = []
     for rows in type_of(obj).live_children_of(obj):
+        child = type_of(rows.model)
+        rows = rows.with_work()
         if not include_excluded:
             rows = rows.exclude(rows.excluded_q())
-        if rows.model is Elevation:
-            rows = rows.filter(is_in_recycle_bin=False)  # nothing to download for those
-        if rows.model is Directory:
-            jobs += [PlannedJob(ObjectType.DIRECTORY, pk, path, "forced subtree") for pk, path in rows.values_list("pk", "path")]
+        changed = changed_field(child)
+        if changed is None:  # a directory: no project above it, so no changedDate and no lane
+            jobs += [PlannedJob(child.name, pk, text, "forced subtree")
+                     for pk, text in rows.values_list("pk", child.label_field)]
             continue
-        mirrored = type_of(rows.model)
-        for pk, text, stamp, directory, project in rows.values_list("pk", "name", changed_field(mirrored),
-                                                                    *place_fields(mirrored)):
-            jobs.append(PlannedJob(mirrored.name, pk, text, "forced subtree", changed=stamp, directory_id=directory,
+        for pk, text, stamp, directory, project in rows.values_list("pk", child.label_field, changed,
+                                                                    *place_fields(child)):
+            jobs.append(PlannedJob(child.name, pk, text, "forced subtree", changed=stamp, directory_id=directory,
                                    project_id=project))
     return jobs

@@ -19,11 +19,13 @@ It runs inside every worker (`syncapp.worker_guard`), so a stalled rescue job ca
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import DatabaseError, IntegrityError, close_old_connections, connection, transaction
-from django.db.models import DateTimeField, F, Value
-from django.db.models.functions import Greatest
+from django.db.models import DateTimeField, DurationField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Greatest, Now
 from django.utils import timezone
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from ..models import ObjectSyncConfig, SyncRun
 from ..models.runs import Outcome
@@ -34,12 +36,7 @@ logger = logging.getLogger("syncapp.rescue")
 
 SYNC_TASK = "sync_object"
 
-_STALLED = """
-    SELECT {columns} FROM procrastinate_jobs j
-    LEFT JOIN procrastinate_workers w ON w.id = j.worker_id
-    WHERE j.status = 'doing' AND (j.worker_id IS NULL OR w.last_heartbeat < now() - make_interval(secs => %s))
-"""
-_COLUMNS = "j.id, j.task_name, j.queueing_lock, j.args, j.attempts"
+_COLUMNS = ("id", "task_name", "queueing_lock", "args", "attempts")
 
 
 @dataclass(frozen=True)
@@ -54,11 +51,15 @@ class Rescued:
         return f"Stalled job {self.job_id} ({task_name}) {text}"
 
 
-def stalled_job_ids(seconds: float) -> list[int]:
+def _stalled(seconds: float):
     """Jobs ``doing`` under a worker silent for `seconds`, or under none (it was pruned)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_STALLED.format(columns="j.id") + " ORDER BY j.id", [seconds])
-        return [row[0] for row in cursor.fetchall()]
+    silent_since = Now() - Value(timedelta(seconds=seconds), output_field=DurationField())
+    return ProcrastinateJob.objects.filter(status="doing").filter(
+        Q(worker__isnull=True) | Q(worker__last_heartbeat__lt=silent_since))
+
+
+def stalled_job_ids(seconds: float) -> list[int]:
+    return list(_stalled(seconds).order_by("id").values_list("id", flat=True))
 
 
 def rescue_stalled_jobs(seconds: float) -> list[Rescued]:
@@ -71,13 +72,9 @@ def rescue_stalled_jobs(seconds: float) -> list[Rescued]:
 def close_orphaned_runs() -> int:
     """Runs left "running" by a job that is over (its attempt could not record its end: the
     database went away); the job was retried, merged or failed meanwhile."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE syncapp_syncrun r SET outcome = %s, error = %s, finished_at = greatest(r.started_at, now()) "
-            "WHERE r.outcome = %s AND r.job_id IS NOT NULL AND NOT EXISTS ("
-            "  SELECT 1 FROM procrastinate_jobs j WHERE j.id = r.job_id AND j.status = 'doing')",
-            [Outcome.FAILED, INTERRUPTED_ERROR, Outcome.RUNNING])
-        return cursor.rowcount
+    running_job = ProcrastinateJob.objects.filter(id=OuterRef("job_id"), status="doing")
+    return SyncRun.objects.filter(~Exists(running_job), outcome=Outcome.RUNNING, job_id__isnull=False).update(
+        outcome=Outcome.FAILED, error=INTERRUPTED_ERROR, finished_at=Greatest(F("started_at"), Now()))
 
 
 def rescue_jobs(job_ids, *, stalled_for: float | None = None) -> list[Rescued]:
@@ -99,17 +96,13 @@ def rescue_jobs(job_ids, *, stalled_for: float | None = None) -> list[Rescued]:
 
 
 def _locked_job(job_id: int, stalled_for: float | None):
-    if stalled_for is None:
-        query = f"SELECT {_COLUMNS} FROM procrastinate_jobs j WHERE j.status = 'doing' AND j.id = %s"
-        params: list = [job_id]
-    else:
-        query = _STALLED.format(columns=_COLUMNS) + " AND j.id = %s"
-        params = [stalled_for, job_id]
-    with connection.cursor() as cursor:
-        cursor.execute(query + " FOR UPDATE OF j SKIP LOCKED", params)
-        return cursor.fetchone()
+    jobs = ProcrastinateJob.objects.filter(status="doing") if stalled_for is None else _stalled(stalled_for)
+    # SKIP LOCKED: a job another rescuer holds is its to settle. Only the job row is locked.
+    return jobs.filter(id=job_id).select_for_update(skip_locked=True, of=("self",)).values_list(*_COLUMNS).first()
 
 
+# _finish and _retry_in_place call Procrastinate's own SQL functions, as its job manager does: it has
+# no synchronous finish, and its synchronous retry would hide the unique violation we catch.
 def _finish(job_id: int, status: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT procrastinate_finish_job_v1(%s, %s::procrastinate_job_status, false)",

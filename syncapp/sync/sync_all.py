@@ -49,9 +49,8 @@ def fan_out(*, object_types: list[str], after_pk: int = 0, job_id: int | None = 
     """Queue the next chunk of forced syncs; returns its counts (also kept on its SyncRun)."""
     chunk = chunk or settings.SCHEDULER_MAX_JOBS_PER_TICK
     mirrored = TYPES[object_types[0]]
-    label = "path" if not mirrored.to_directory else "name"
     rows = list(mirrored.model.objects.live().filter(pk__gt=after_pk).order_by("pk")
-                .values_list("pk", label)[:chunk + 1])  # one more: is there a next chunk of this type?
+                .values_list("pk", mirrored.label_field)[:chunk + 1])  # one more: is there a next chunk of this type?
     more_of_this_type = len(rows) > chunk
     rows = rows[:chunk]
     started = timezone.now()

@@ -12,7 +12,7 @@ from .. import queries, schemas
 from ..auth import READ, SYNC
 from ..conditional import conditional_response, json_bytes
 from ..details import INCLUDABLE, elevation_detail
-from ..errors import ApiError, not_found
+from ..errors import ApiError, found
 from ..params import parse_include
 from .sync import accepted
 
@@ -20,10 +20,7 @@ router = Router(tags=["elevations"])
 
 
 def find_elevation(guid: UUID, configs=None):
-    row = queries.elevation_by_guid(guid, configs or queries.sync_configs())
-    if row is None:
-        raise not_found("elevation", guid)
-    return row
+    return found(queries.elevation_by_guid(guid, configs or queries.sync_configs()), "elevation", guid)
 
 
 @router.get("/elevations/{guid}", response=schemas.ElevationDetail, auth=READ,

@@ -12,7 +12,7 @@ from ..auth import READ, SYNC
 from ..conditional import changed_at, conditional_response, json_bytes, latest, weak_etag
 from ..cursor import Cursor, decode_cursor, encode_cursor
 from ..details import INCLUDABLE, project_detail
-from ..errors import ApiError, not_found
+from ..errors import ApiError, found
 from ..params import as_utc, directory_path, parse_include
 from ..watermark import changes_watermark
 from .sync import accepted
@@ -55,10 +55,7 @@ def list_projects(
 
 
 def _project(guid: UUID, configs):
-    project = queries.project_by_guid(guid, configs)
-    if project is None:
-        raise not_found("project", guid)
-    return project
+    return found(queries.project_by_guid(guid, configs), "project", guid)
 
 
 @router.get("/projects/{guid}", response=schemas.ProjectDetail, auth=READ,
