@@ -48,6 +48,8 @@ def add_arguments(parser):
                         help="Every simulator latency x S (default 0.25; below that local time distorts the ratio).")
     parser.add_argument("--sessions", type=int, default=4, help="LOGIKAL_MAX_SESSIONS (and the worker's concurrency).")
     parser.add_argument("--timeout", type=float, default=7200, help="Seconds a pass may take before the run fails.")
+    parser.add_argument("--no-lanes", action="store_true",
+                        help="Lenient navigation without directory lanes (LOGIKAL_NAVIGATION=strict for the sync side): an A/B.")
     parser.add_argument("--unchanged-only", action="store_true",
                         help="Make the first sync at no latency and report only the unchanged pass (half the run).")
 
@@ -155,14 +157,16 @@ def run(options, progress):
     check_options(options)
     # The tick runs in this process: it must queue as the worker's own ticks would, with the server's
     # navigation rules and session count (directory lanes: syncapp/sync/lanes.py).
-    settings.LOGIKAL_NAVIGATION, settings.LOGIKAL_MAX_SESSIONS = options["navigation"], options["sessions"]
+    navigation = "strict" if options.get("no_lanes") else options["navigation"]
+    settings.LOGIKAL_NAVIGATION, settings.LOGIKAL_MAX_SESSIONS = navigation, options["sessions"]
     sim = Simulator(SimulatorConfig(dataset=options["dataset"], latency="real", latency_scale=options["latency_scale"],
                                     navigation=options["navigation"], parts_list_size="small"))
     params = {k: options[k] for k in ("dataset", "navigation", "latency_scale", "sessions")}
+    params["lanes"] = navigation == "lenient"
     with scratch_database("cycle"), tempfile.TemporaryDirectory() as media, serve(sim) as server:
         ObjectSyncConfig.objects.filter(object_type="parts_list").update(enabled=False)
         env = worker_env(os.environ, base_url=server.base_url, database_url=database_url(), media_root=media,
-                         LOGIKAL_MAX_SESSIONS=options["sessions"], LOGIKAL_NAVIGATION=options["navigation"],
+                         LOGIKAL_MAX_SESSIONS=options["sessions"], LOGIKAL_NAVIGATION=navigation,
                          LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warning"))
         progress(f"first sync of {options['dataset']} ({options['navigation']}, latency x {options['latency_scale']})")
         if options.get("unchanged_only"):
