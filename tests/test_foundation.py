@@ -66,7 +66,7 @@ def test_a_password_in_a_bad_url_is_not_echoed():
 def test_the_default_sync_configs_exist_with_the_designed_values():
     configs = ObjectSyncConfig.objects.as_map()
     assert (configs["directory"].interval_minutes, configs["directory"].staleness_minutes) == (60, 120)
-    assert (configs["project"].interval_minutes, configs["project"].staleness_minutes) == (30, 60)
+    assert (configs["project"].interval_minutes, configs["project"].staleness_minutes) == (15, 30)
     assert (configs["phase"].interval_minutes, configs["elevation"].interval_minutes) == (15, 15)
     assert configs["directory"].priority > configs["project"].priority > configs["phase"].priority
     assert ObjectSyncConfig.objects.filter(pk__isnull=False).count() == 5
@@ -121,7 +121,7 @@ def test_freshness_states_follow_the_config():
     root = Directory.objects.get(path="")
     make = lambda n, **kw: Project.objects.create(guid=f"00000000-0000-0000-0000-{n:012d}", directory=root, name=str(n), **kw)  # noqa: E731
     make(1, synced_at=now - timedelta(minutes=5))
-    make(2, synced_at=now - timedelta(minutes=45))
+    make(2, synced_at=now - timedelta(minutes=20))
     make(3, synced_at=now - timedelta(minutes=90))
     make(4)
     make(5, synced_at=now, failure_count=2)

@@ -58,7 +58,11 @@ TYPE_ORDER = [
 # The defaults of DESIGN.md section 3; the data migration and `restore_defaults` use them.
 DEFAULT_CONFIGS = {
     ObjectType.DIRECTORY: {"interval_minutes": 60, "staleness_minutes": 120, "priority": 40},
-    ObjectType.PROJECT: {"interval_minutes": 30, "staleness_minutes": 60, "priority": 30},
+    # Projects as often as phases: with activity-based intervals a quiet project's phases are read
+    # rarely, so an edit in it is found by its directory's listing of projects (a new changedDate);
+    # that listing's interval bounds how soon any edit shows, and 15 min keeps it inside the phases'
+    # and elevations' 30-minute threshold. It costs one listing per directory, a few per hour.
+    ObjectType.PROJECT: {"interval_minutes": 15, "staleness_minutes": 30, "priority": 30},
     ObjectType.PHASE: {"interval_minutes": 15, "staleness_minutes": 30, "priority": 20},
     ObjectType.ELEVATION: {"interval_minutes": 15, "staleness_minutes": 30, "priority": 20},
     ObjectType.PARTS_LIST: {"interval_minutes": 15, "staleness_minutes": 30, "priority": 10},

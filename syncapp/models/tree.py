@@ -32,6 +32,9 @@ class MirroredType:
     # own upstream: its project's changedDate is LogiKal's word for activity in the project, and the
     # mirror's own stamps (content_changed_at) are no upstream date (a first sync stamps everything).
     last_change: str | None = None
+    # The lookup of when this type's own job last completed: a listing job stamps `listed_at`; an
+    # elevation's job lists nothing, it downloads the parts list.
+    done_field: str = "listed_at"
 
     @property
     def children(self) -> tuple["MirroredType", ...]:
@@ -90,6 +93,12 @@ class MirroredType:
         return [child.model.objects.filter(**{child.parent_field: obj}, removed_at__isnull=True)
                 for child in self.children]
 
+    def last_done(self, obj):
+        """When `obj`'s own job last completed (what a duplicate job would redo); None: never."""
+        if "__" not in self.done_field:
+            return getattr(obj, self.done_field)
+        return self.model.objects.filter(pk=obj.pk).values_list(self.done_field, flat=True).first()
+
     def path_of(self, obj) -> str:
         """Where a person finds the object: directory path / project / phase / elevation."""
         if self.parent is None:
@@ -109,7 +118,7 @@ TYPES: dict[str, MirroredType] = {
                      "project__directory__", (ObjectType.ELEVATION,), "syncapp.sync.phase", "project__changed_date"),
         MirroredType(ObjectType.ELEVATION, Elevation, ObjectType.PHASE, "phase", (),
                      "phase__project__directory__", (ObjectType.PARTS_LIST,), "syncapp.sync.elevation",
-                     "changed_date"),
+                     "changed_date", "parts_list__downloaded_at"),
     )
 }
 MODELS = {name: t.model for name, t in TYPES.items()}

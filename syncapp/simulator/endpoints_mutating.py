@@ -32,6 +32,14 @@ def _mutating_at(ctx: Context, level: str):
             raise ApiError(400, INVALID_BODY, [str(exc)]) from None
 
 
+@contextmanager
+def _deleting_at(ctx: Context, level: str):
+    """`_mutating_at`, then the cursor leaves what was deleted (as LogiKal's does)."""
+    with _mutating_at(ctx, level):
+        yield
+        nav.leave_deleted(ctx.tree, ctx.cursor)
+
+
 def create_directory(ctx: Context) -> Response:
     body = require_fields(ctx.request.json_body(), {"name": str}, required=("name",))
     name = body["name"].strip()
@@ -48,11 +56,10 @@ def create_directory(ctx: Context) -> Response:
 
 
 def delete_directory(ctx: Context) -> Response:
-    with _mutating_at(ctx, "directory"):
+    with _deleting_at(ctx, "directory"):
         if not ctx.cursor.directory:
             raise ApiError(400, "The root directory cannot be deleted.")
         ctx.sim.mutator.remove_directory(ctx.cursor.directory)
-        nav.leave_deleted(ctx.tree, ctx.cursor)
     return ok_empty()
 
 
@@ -70,9 +77,8 @@ def edit_project(ctx: Context) -> Response:
 
 
 def delete_project(ctx: Context) -> Response:
-    with _mutating_at(ctx, "project"):
+    with _deleting_at(ctx, "project"):
         ctx.sim.mutator.delete_project(ctx.cursor.project_id)
-        nav.leave_deleted(ctx.tree, ctx.cursor)
     return ok_empty()
 
 
@@ -104,14 +110,13 @@ def edit_elevation(ctx: Context) -> Response:
 
 def delete_elevation(ctx: Context) -> Response:
     """First delete moves the elevation to the recycle bin, a second one removes it."""
-    with _mutating_at(ctx, "elevation"):
+    with _deleting_at(ctx, "elevation"):
         cursor = ctx.cursor
         elevation = ctx.tree.elevation(cursor.project_id, cursor.phase_id, cursor.elevation_id)
         if elevation.is_in_recycle_bin:
             ctx.sim.mutator.remove_elevation(elevation.id)
         else:
             ctx.sim.mutator.recycle_elevation(elevation.id)
-        nav.leave_deleted(ctx.tree, cursor)
     return ok_empty()
 
 

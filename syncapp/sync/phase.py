@@ -72,13 +72,14 @@ class ElevationListing:
 def fetch(phase: Phase, ctx) -> ElevationListing:
     project = phase.project
     infos = ctx.upstream.list_elevations(project.directory.path, str(project.guid), str(phase.guid))
-    return ElevationListing(infos, judge_listing(phase, infos, upstream=ctx.upstream))
+    return ElevationListing(infos, judge_listing(phase, infos, project=project, upstream=ctx.upstream))
 
 
 def apply(phase: Phase, fetched: ElevationListing, ctx) -> SyncResult:
     result = SyncResult()
     infos = fetched.infos
-    phase = Phase.objects.select_for_update().get(pk=phase.pk)
+    # The project joined (not locked) for the warnings' "elevations of <project> / <phase>".
+    phase = Phase.objects.select_related("project").select_for_update(of=("self",)).get(pk=phase.pk)
     existing = {str(e.guid): e for e in Elevation.objects.filter(phase=phase)}
     listed = {str(info.id): elevation_fields(info) for info in infos}
     result.outcome = apply_listing(
@@ -86,6 +87,6 @@ def apply(phase: Phase, fetched: ElevationListing, ctx) -> SyncResult:
         now=ctx.now, what=f"elevations of {phase}", tombstone=tombstone_elevations,
     )
     phase.listed_at = ctx.now
-    phase.save(update_fields=["listed_at"])
     record_evidence(phase, fetched.verdict, ctx.now)
+    phase.save(update_fields=["listed_at", "listed_project_changed_date"])
     return result

@@ -72,6 +72,7 @@ def apply_listing(
     """
     outcome = ListingOutcome()
     to_create, to_update, update_fields = [], [], {"synced_at", "removed_at", "missing_since"}
+    verified = []  # unchanged rows: only their stamps move, the same for all, so one plain UPDATE
     feed = []  # (row, kind, changed fields) for the change feed; created rows get their pk below
     for key, values in listed.items():
         row = existing.get(key)
@@ -85,15 +86,21 @@ def apply_listing(
         update_fields.update(changed)
         resurrected = row.removed_at is not None
         row.synced_at, row.removed_at, row.missing_since = now, None, None
-        (outcome.updated if changed or resurrected else outcome.unchanged).append(row)
         if changed or resurrected:
+            outcome.updated.append(row)
             feed.append((row, ChangeKind.RESTORED if resurrected else ChangeKind.UPDATED, changed))
-        to_update.append(row)
+            to_update.append(row)
+        else:
+            outcome.unchanged.append(row)
+            verified.append(row.pk)
     if to_create:
         model.objects.bulk_create(to_create)
         outcome.created.extend(to_create)
     if to_update:
+        # bulk_update builds a CASE per row and field: worth it only for rows whose values differ.
         model.objects.bulk_update(to_update, sorted(update_fields), batch_size=1000)
+    if verified:
+        model.objects.filter(pk__in=verified).update(synced_at=now, removed_at=None, missing_since=None)
     feed = [(row, ChangeKind.CREATED, ()) for row in to_create] + feed
     record_changes(model, [(row.pk, kind, names) for row, kind, names in feed])
 

@@ -20,7 +20,6 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connection
 from django.utils import timezone
 from procrastinate.jobs import Job
 
@@ -78,10 +77,10 @@ def job_args(value) -> dict:
 
 def waiting_job(queueing_lock: str) -> tuple[int, object, dict] | None:
     """(id, scheduled_at, args) of the job waiting under `queueing_lock`, if any (at most one can)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id, scheduled_at, args FROM procrastinate_jobs "
-                       "WHERE status = 'todo' AND queueing_lock = %s", [queueing_lock])
-        row = cursor.fetchone()
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    row = (ProcrastinateJob.objects.filter(status="todo", queueing_lock=queueing_lock)
+           .values_list("id", "scheduled_at", "args").first())
     return (row[0], row[1], job_args(row[2])) if row else None
 
 

@@ -18,8 +18,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from ..logikal.plain_words import summarize
-from ..models import ObjectSyncConfig, PartsList, SyncRun
-from ..models.config import ObjectType
+from ..models import ObjectSyncConfig, SyncRun
 from ..models.runs import Outcome, Trigger
 from ..models.tree import get_type, type_of
 from . import retry
@@ -39,13 +38,6 @@ def load_object(object_type: str, object_id: int):
     return mirrored.model.objects.select_related(*mirrored.select_related).filter(pk=object_id).first()
 
 
-def last_synced(obj) -> datetime | None:
-    """When this object's own job last completed (what a duplicate job would redo)."""
-    if obj.OBJECT_TYPE == ObjectType.ELEVATION:  # its job downloads the parts list; it lists nothing
-        return PartsList.objects.filter(elevation=obj).values_list("downloaded_at", flat=True).first()
-    return obj.listed_at
-
-
 def skip_reason(obj, *, trigger: str, include_excluded: bool, deferred_at: str | None) -> str | None:
     if obj is None:
         return "object no longer exists"
@@ -54,7 +46,7 @@ def skip_reason(obj, *, trigger: str, include_excluded: bool, deferred_at: str |
     if not include_excluded and type_of(obj).directory_of(obj).effectively_excluded:
         return "excluded"
     if trigger != Trigger.FORCED and deferred_at:
-        done = last_synced(obj)
+        done = type_of(obj).last_done(obj)
         if done is not None and done > datetime.fromisoformat(deferred_at):
             return "already synced since this job was queued"
     return None

@@ -54,13 +54,13 @@ def elevation_changes(phase: Phase, infos) -> int:
     return created + moved + len(gone)
 
 
-def judge_listing(phase: Phase, infos, *, upstream=None, current_project_date=None) -> ListingVerdict:
+def judge_listing(phase: Phase, infos, *, project: Project, upstream=None, current_project_date=None) -> ListingVerdict:
     """What this listing says about the project's changedDate (network allowed: no transaction here).
 
-    `current_project_date`: the project's changedDate as LogiKal gave it in this same job (the
-    project's walk, ``walk.py``); without it, `upstream` is asked when the answer matters.
+    `project`: the phase's project as this job loaded it (with its directory), whose changedDate is
+    the mirror's. `current_project_date`: the project's changedDate as LogiKal gave it in this same
+    job (the project's walk, ``walk.py``); without it, `upstream` is asked when the answer matters.
     """
-    project = Project.objects.select_related("directory").get(pk=phase.project_id)
     previous = phase.listed_project_changed_date
     known = _newest(project.changed_date, current_project_date)
     if previous is None:
@@ -78,7 +78,8 @@ def _newest(*dates):
 
 
 def record_evidence(phase: Phase, verdict: ListingVerdict | None, now) -> str | None:
-    """Count the verdict and remember the changedDate this listing saw; in the phase sync's transaction.
+    """Count the verdict and set the changedDate this listing saw on `phase` (its caller saves the
+    row, with the listing's other stamps); in the phase sync's transaction.
 
     No verdict (a phase new in this job's own project listing): nothing to judge, only the date kept.
     """
@@ -87,7 +88,6 @@ def record_evidence(phase: Phase, verdict: ListingVerdict | None, now) -> str | 
             pk=phase.project_id)
     else:
         phase.listed_project_changed_date = verdict.project_changed_date
-    phase.save(update_fields=["listed_project_changed_date"])
     if verdict is None or not verdict.changes or verdict.moved is None:
         return None
     evidence()  # the row exists from the migration on; this only guards a database built otherwise

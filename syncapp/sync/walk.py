@@ -118,7 +118,8 @@ def walk_phases(project, guids: list[str], ctx, *, started: float, project_date=
             walk.failure = f"phase {guid}: {type(error).__name__}: {error}"
             walk.left_to_jobs = len(guids) - index
             break
-        verdict = judge_listing(known[guid], infos, current_project_date=project_date) if guid in known else None
+        verdict = (judge_listing(known[guid], infos, project=project, current_project_date=project_date)
+                   if guid in known else None)
         walk.listings.append(PhaseListing(guid, infos, began, int((time.monotonic() - clock) * 1000), calls,
                                           verdict))
     return walk
@@ -140,7 +141,7 @@ def apply_walk(project, walk: Walk, ctx) -> WalkOutcome:
         logger.warning("sync project %s: %s", project.pk, done.warnings[-1])
     if walk.left_to_jobs:
         done.warnings.append(f"{walk.left_to_jobs} phases left to their own jobs (walk cap or failure)")
-    rows = {str(row.guid): row for row in Phase.objects.filter(
+    rows = {str(row.guid): row for row in Phase.objects.select_related("project").filter(
         project=project, guid__in=[listing.guid for listing in walk.listings], removed_at__isnull=True)}
     for listing in walk.listings:
         row = rows.get(listing.guid)

@@ -61,7 +61,7 @@ def make_tree() -> Tree:
     alpha = project("Alpha", demo, job_number="J-100")
     beta = project("Beta", demo, synced_at=None, job_number="J-200")
     gamma = project("Gamma", old, failure_count=2, last_error="LogiKalError: 503 Service Unavailable")
-    delta = project("Delta", demo, synced_at=minutes_ago(45))
+    delta = project("Delta", demo, synced_at=minutes_ago(20))
 
     alpha_default = Phase.objects.create(project=alpha, guid=NULL_GUID, name="Default", synced_at=now)
     alpha_phase1 = Phase.objects.create(project=alpha, guid=uuid.uuid4(), name="Phase 1", synced_at=now)

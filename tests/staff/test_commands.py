@@ -151,7 +151,7 @@ def test_sync_status_exits_1_and_names_what_is_stale(tree):
     assert "STALE: 1 directory, 1 project past the staleness threshold." in out
     header, *rows = [line for line in out.splitlines() if line.startswith(("type", "directory", "project"))]
     assert header.split()[:4] == ["type", "schedule", "(min)", "fresh"]
-    assert rows[1].split()[:9] == ["project", "30/60", "1", "1", "0", "1", "1", "0", "0"]
+    assert rows[1].split()[:9] == ["project", "15/30", "1", "1", "0", "1", "1", "0", "0"]
 
 
 @pytest.mark.django_db

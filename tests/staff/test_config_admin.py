@@ -193,7 +193,7 @@ def test_list_editing_refuses_an_interval_of_zero(login, editor):
     response = client.post(CHANGELIST, list_edit_data(client, {"project": {"interval_minutes": 0}}))
     assert response.status_code == 200
     assert "The interval must be between 1 minute and 7 days." in response.text
-    assert ObjectSyncConfig.objects.get(object_type="project").interval_minutes == 30
+    assert ObjectSyncConfig.objects.get(object_type="project").interval_minutes == 15
 
 
 def test_enable_and_disable_actions_report_how_many_rows_changed(login, editor):

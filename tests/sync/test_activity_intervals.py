@@ -155,8 +155,8 @@ def test_listings_per_hour_sum_one_over_each_listings_own_interval():
     f.project(top, changed=now - timedelta(days=100))   # its phases listed daily
     f.project(top, changed=now - timedelta(hours=5))    # every 30 min
     assert Project.objects.listings_per_hour(now) == pytest.approx(1 / 24 + 2, rel=1e-6)
-    # A directory's listing keeps two rows: the shorter of the directory (60) and project (30) intervals.
-    assert Directory.objects.filter(pk=top.pk).listings_per_hour(now) == pytest.approx(2, rel=1e-6)
+    # A directory's listing keeps two rows: the shorter of the directory (60) and project (15) intervals.
+    assert Directory.objects.filter(pk=top.pk).listings_per_hour(now) == pytest.approx(4, rel=1e-6)
 
 
 @pytest.mark.parametrize(("values", "constraint"), [

@@ -21,8 +21,8 @@ LATENCY = {
     "POST /projects/select": 0.8, "GET /projects/selected": 0.1, "GET /phases": 0.2, "POST /phases/select": 0.2,
     "GET /elevations": 0.5, "POST /elevations/select": 0.2, "GET /elevations/selected/parts-list": 2.5,
 }
-DEFAULT_INTERVALS = {"directory": 60, "project": 30, "phase": 15, "elevation": 15}
-ALL_ENABLED = dict.fromkeys(DEFAULT_INTERVALS, True)
+INTERVALS = {"directory": 60, "project": 30, "phase": 15, "elevation": 15}
+ALL_ENABLED = dict.fromkeys(INTERVALS, True)
 
 
 @pytest.fixture
@@ -34,6 +34,7 @@ def known_tree(db, settings):
     settings.LOGIKAL_NAVIGATION = "strict"
     cache.clear()
     f.fixed_intervals()  # the arithmetic below on the configured intervals; the activity rule has its own test
+    ObjectSyncConfig.objects.filter(object_type="project").update(interval_minutes=30, staleness_minutes=60)
     now = timezone.now()
     a, _ = f.fresh_tree(n_projects=2, n_phases=2, n_elevations=2, path="A")
     b = f.directory("A/B", listed_minutes_ago=1)
@@ -94,7 +95,7 @@ LARGE = MirrorCounts(directories=50, projects=1000, phases=5000, elevations=1000
 
 
 def test_a_schedule_that_cannot_be_met_says_so_and_what_would_fix_it():
-    result = estimate(counts=LARGE, intervals=DEFAULT_INTERVALS, enabled=ALL_ENABLED, latency=LATENCY,
+    result = estimate(counts=LARGE, intervals=INTERVALS, enabled=ALL_ENABLED, latency=LATENCY,
                       sessions=4, navigation="strict", due={"project": 10})
     # start 5.1; directory 5.5; project 6.2; phase 0.7
     # 50 x 2 x 5.5 = 550; 1000 x 4 x 6.2 = 24,800; 5000 x 4 x 0.7 = 14,000: 39,350 s/h = 10.93 sessions
@@ -112,13 +113,13 @@ def test_a_schedule_that_cannot_be_met_says_so_and_what_would_fix_it():
     assert text["backlog"].endswith("; never worked off at this capacity: the schedule leaves no spare session time.")
     # Parts lists follow changes, not an interval: when they alone overflow, turning them off is the fix.
     busy = estimate(counts=MirrorCounts(**{**LARGE.__dict__, "parts_lists_per_hour": 9000}),
-                    intervals=DEFAULT_INTERVALS, enabled=ALL_ENABLED, latency=LATENCY, sessions=12,
+                    intervals=INTERVALS, enabled=ALL_ENABLED, latency=LATENCY, sessions=12,
                     navigation="strict", due={})
     # Parts lists 9,000 x 8.8 (5.1 + 0.8 + 0.2 + 0.2 + 2.5) = 79,200 s/h, more than 12 sessions' 43,200 by
     # themselves; with the rest 118,550 s/h = 32.9 sessions; without them 39,350 fits.
     assert busy.fixes == ["turn off scheduled parts-list downloads (the parts list row)",
                           "raise LOGIKAL_MAX_SESSIONS to 33"]
-    fixed = estimate(counts=LARGE, intervals={**DEFAULT_INTERVALS, "phase": 43, "elevation": 43},
+    fixed = estimate(counts=LARGE, intervals={**INTERVALS, "phase": 43, "elevation": 43},
                      enabled=ALL_ENABLED, latency=LATENCY, sessions=4, navigation="strict", due={})
     assert fixed.can_be_met and fixed.needed_sessions <= 4
 
