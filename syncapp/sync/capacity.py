@@ -32,6 +32,10 @@ class MirrorCounts:
     parts_lists_per_hour: float = 0.0  # elevations changed upstream in the last day, per hour
     mean_depth: float = 1.0  # directory selects on the path to a project (each prefix in turn)
     projects_per_directory: float = 1.0  # among the directories that hold projects
+    # While directory listings vouch for unchanged projects (changedDate trusted, syncapp.models.trust),
+    # a project is visited only when its changedDate moved, or when the trust sweep samples it: those
+    # visits per hour. None: no vouching, projects are visited on their intervals.
+    change_visits_per_hour: float | None = None
 
 
 @dataclass(frozen=True)
@@ -91,15 +95,20 @@ def hourly_demand(counts: MirrorCounts, intervals: dict[str, float], enabled: di
     A directory's listing serves the directory and project intervals (the shorter one counts); a
     project is visited when its phase listing or one of its phases' elevation listings is due (the
     shorter again), and walks its phases every elevation interval; parts lists follow changes.
+    While directory listings vouch for unchanged projects, the listings below them follow changes
+    too: a changed project is visited and walks all its phases, and nothing else is listed.
     """
     demand = {"directory listings": 0.0, "project visits": 0.0, "phase listings": 0.0, "parts lists": 0.0}
     if enabled[ObjectType.DIRECTORY]:
         every = min(intervals[ObjectType.DIRECTORY], intervals[ObjectType.PROJECT])
         demand["directory listings"] = per_hour(counts.directories, every) * costs.directory
-    if enabled[ObjectType.PROJECT]:
+    if counts.change_visits_per_hour is not None:
+        phases_per_project = counts.phases / counts.projects if counts.projects else 0.0
+        demand["project visits"] = counts.change_visits_per_hour * (costs.project + phases_per_project * costs.phase)
+    elif enabled[ObjectType.PROJECT]:
         every = min(intervals[ObjectType.PHASE], intervals[ObjectType.ELEVATION])
         demand["project visits"] = per_hour(counts.projects, every) * costs.project
-    if enabled[ObjectType.PHASE]:
+    if enabled[ObjectType.PHASE] and counts.change_visits_per_hour is None:
         demand["phase listings"] = per_hour(counts.phases, intervals[ObjectType.ELEVATION]) * costs.phase
     if enabled[ObjectType.ELEVATION]:
         demand["parts lists"] = counts.parts_lists_per_hour * costs.parts_list
@@ -135,6 +144,7 @@ class Estimate:
     latency_s: dict[str, float]
     measured: bool  # some latency comes from this installation's own requests
     fixes: list[str] = field(default_factory=list)
+    change_driven: bool = False  # directory listings vouch for unchanged projects: visits follow changes
 
     @property
     def can_be_met(self) -> bool:
@@ -165,7 +175,7 @@ def estimate(*, counts: MirrorCounts, intervals: dict[str, float], enabled: dict
     eta = 0.0 if backlog == 0 else (backlog / spare if spare > 0 else None)
     result = Estimate(sessions=sessions, navigation=navigation, needed_sessions=needed, demand_s_per_hour=demand,
                       backlog_jobs=dict(due), backlog_s=backlog, backlog_eta_s=eta, latency_s=dict(latency),
-                      measured=measured)
+                      measured=measured, change_driven=counts.change_visits_per_hour is not None)
     if not result.can_be_met:
         result.fixes = fixes(counts, intervals, enabled, costs, sessions, needed)
     return result
@@ -220,7 +230,9 @@ def capacity_text(data: dict) -> dict[str, str]:
     per_hour = sum(data["demand_s_per_hour"].values())
     text = {
         "summary": f"The schedule {data['summary']} ({per_hour:,.0f} session-seconds per hour; "
-                   f"{data['navigation']} navigation, {latencies}).",
+                   f"{data['navigation']} navigation, {latencies})."
+                   + (" Directory listings vouch for unchanged projects (changedDate trusted), so only "
+                      "projects that changed are visited." if data.get("change_driven") else ""),
         "warning": "",
         "backlog": "",
     }

@@ -25,8 +25,8 @@ CACHE_KEY = "syncapp:capacity-estimate"
 CHANGE_WINDOW = timedelta(days=1)
 
 
-def mirror_counts(now) -> MirrorCounts:
-    """Live objects per type, the mean directory depth of a project and the recent change rate."""
+def mirror_counts(now, configs=None) -> MirrorCounts:
+    """Live objects per type, the mean directory depth of a project and the recent change rates."""
     depth = Case(When(directory__path="", then=Value(0)),
                  default=Length("directory__path") - Length(Replace("directory__path", Value("/"), Value(""))) + 1,
                  output_field=IntegerField())
@@ -42,7 +42,24 @@ def mirror_counts(now) -> MirrorCounts:
         parts_lists_per_hour=changed / (CHANGE_WINDOW.total_seconds() / 3600),
         mean_depth=float(projects["depth"] or 0.0),
         projects_per_directory=projects["n"] / projects["directories"] if projects["directories"] else 1.0,
+        change_visits_per_hour=change_visits_per_hour(now, configs),
     )
+
+
+def change_visits_per_hour(now, configs=None) -> float | None:
+    """Project visits per hour while directory listings vouch for unchanged projects (None when they
+    do not): the projects whose changedDate moved in the last day, per hour (a project changed twice
+    between two listings of its directory is visited once, so a project counts once), and the
+    trust sweep's samples."""
+    from ..models.trust import trust_state
+    from .tick import tick_period
+    from .trust import SWEEP_CRON, SWEEP_PROJECTS_PER_RUN
+
+    if not trust_state(configs).trusted:
+        return None
+    changed = Project.objects.live().filter(changed_date__gte=now - CHANGE_WINDOW).count()
+    sweep = SWEEP_PROJECTS_PER_RUN * 3600 / tick_period(SWEEP_CRON, now).total_seconds()
+    return changed / (CHANGE_WINDOW.total_seconds() / 3600) + sweep
 
 
 def latencies() -> tuple[dict[str, float], bool]:
@@ -74,7 +91,7 @@ def current_estimate(now=None, *, navigation: str | None = None, latency: dict[s
     configs = ObjectSyncConfig.objects.as_map()
     latency, measured = (latency, False) if latency else latencies()
     due = {name: c["due"] for name, c in count_due(now=now, configs=configs).items()}
-    counts = mirror_counts(now)
+    counts = mirror_counts(now, configs)
     return estimate(
         counts=counts,
         intervals=schedule_intervals(now, configs, counts),

@@ -83,6 +83,25 @@ def test_lenient_navigation_shares_logins_within_a_directory_and_walks_elevation
     assert result.backlog_s == pytest.approx(4 * 2.9)
 
 
+def test_while_directory_listings_vouch_only_changed_projects_and_the_sweep_cost_visits(known_tree):
+    from syncapp.models import Project
+    from syncapp.sync.capacity import capacity_text
+
+    ObjectSyncConfig.objects.filter(object_type="project").update(trust_changed_date="on")
+    quiet = Project.objects.order_by("pk").first()
+    Project.objects.filter(pk=quiet.pk).update(changed_date=timezone.now() - timedelta(days=3))
+    result = current_estimate()
+    # 3 of 4 projects changed in the last day: 3/24 visits per hour, and the sweep's 2 every 20 min;
+    # each visit walks the project's 2 phases: (3/24 + 6) x (6.25 + 2 x 0.7) = 46.856
+    assert result.demand_s_per_hour["project visits"] == pytest.approx((3 / 24 + 6) * 7.65)
+    assert result.demand_s_per_hour["phase listings"] == 0
+    assert result.demand_s_per_hour["directory listings"] == pytest.approx(33.3)  # listings still run
+    assert result.change_driven
+    assert "only projects that changed are visited" in capacity_text(result.as_dict())["summary"]
+    ObjectSyncConfig.objects.filter(object_type="project").update(trust_changed_date="off")
+    assert current_estimate().demand_s_per_hour["project visits"] == pytest.approx(100.0)
+
+
 def test_without_measurements_the_estimate_uses_api_md_figures(known_tree):
     UpstreamLatency.objects.all().delete()
     result = current_estimate()

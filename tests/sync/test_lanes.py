@@ -19,7 +19,7 @@ from syncapp.sync.retry import JobRef, continue_failed_attempt
 from syncapp.sync.tick import scheduler_tick
 
 from . import factories
-from .harness import running_worker, shift_back, wait_idle, worker_env
+from .harness import resync_stats, worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,14 +124,7 @@ def test_an_unchanged_resync_in_lenient_navigation_logs_in_about_once_per_direct
     with serve(sim) as server:
         env = worker_env(process_env, server, tmp_path, LOGIKAL_MAX_SESSIONS=2, LOGIKAL_NAVIGATION="lenient")
         lenient.LOGIKAL_MAX_SESSIONS = 2
-        with running_worker(env, tmp_path, concurrency=2) as worker:
-            scheduler_tick()
-            wait_idle(workers=[worker])
-            shift_back(24 * 60)
-            sim.reset_stats()
-            scheduler_tick()
-            wait_idle(workers=[worker])
-        stats = sim.stats()
+        stats = resync_stats(sim, env, tmp_path, concurrency=2)
 
     projects = Project.objects.filter(removed_at=None)
     assert projects.count() >= 25 and not projects.filter(listed_at__lt=timezone.now() - timedelta(hours=1)).exists()

@@ -16,7 +16,7 @@ from syncapp.sync.planner import plan_due_jobs
 from syncapp.sync.runner import run_sync_job
 from syncapp.sync.tick import tick_period
 
-from .harness import request_count, running_worker, shift_back, wait_idle, worker_env
+from .harness import request_count, resync_stats, shift_back, worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -178,19 +178,9 @@ def test_the_walk_cap_leaves_the_other_phases_to_their_own_jobs(settings, simula
 @pytest.mark.slow
 def test_a_resync_through_the_worker_costs_one_login_per_project_at_most(simulator, process_env, tmp_path,
                                                                         clean_queue):
-    from syncapp.sync.tick import scheduler_tick
-
     sim, server = simulator
     env = worker_env(process_env, server, tmp_path, LOGIKAL_MAX_SESSIONS=2)
-    with running_worker(env, tmp_path, concurrency=2) as worker:
-        scheduler_tick()
-        wait_idle(workers=[worker])
-        shift_back(24 * 60)
-        sim.reset_stats()
-        scheduler_tick()
-        wait_idle(workers=[worker])
-
-    stats = sim.stats()
+    stats = resync_stats(sim, env, tmp_path, concurrency=2)
     projects = Project.objects.filter(removed_at=None).count()
     assert request_count(stats, ELEVATIONS) == Phase.objects.filter(removed_at=None).count()
     assert stats["logins"] <= projects + 2
