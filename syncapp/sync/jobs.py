@@ -112,23 +112,24 @@ def defer_sync_jobs(planned: list[PlannedJob], *, trigger: str, subtree: bool = 
     configs = configs or ObjectSyncConfig.objects.as_map()
     options = {"subtree": subtree, "include_excluded": include_excluded}
     now = timezone.now()
-    priorities = {}
-    for p in planned:
-        if priority is not None:
-            priorities[id(p)] = priority
-        else:
-            priorities[id(p)] = configs[p.object_type].priority + recency_bonus(p.object_type, p.changed, now)
-            if trigger == "forced":
-                priorities[id(p)] += FORCED_PRIORITY_BOOST
+    pairs = [(p, _priority(p, trigger=trigger, configs=configs, now=now, override=priority)) for p in planned]
     lock_of = _locks_for(planned, trigger=trigger, configs=configs)
     if lanes.lanes_on() and trigger != "forced":
-        planned = lanes.grouped_by_directory(planned, priority_of=lambda p: priorities[id(p)],
-                                             directory_of=lambda p: p.directory_id)
-    jobs = [_make_job(p, trigger=trigger, priority=priorities[id(p)], options=options, lock=lock_of(p))
-            for p in planned]
+        pairs = lanes.grouped_by_directory(pairs, priority_of=lambda pair: pair[1],
+                                           directory_of=lambda pair: pair[0].directory_id)
+    planned = [p for p, _ in pairs]
+    jobs = [_make_job(p, trigger=trigger, priority=job_priority, options=options, lock=lock_of(p))
+            for p, job_priority in pairs]
     ids, skipped = defer_jobs(jobs)
     by_lock = {job.queueing_lock: p for job, p in zip(jobs, planned)}
     return DeferResult(ids, [by_lock[job.queueing_lock] for job in skipped])
+
+
+def _priority(p: PlannedJob, *, trigger: str, configs, now, override: int | None) -> int:
+    if override is not None:
+        return override
+    value = configs[p.object_type].priority + recency_bonus(p.object_type, p.changed, now)
+    return value + FORCED_PRIORITY_BOOST if trigger == "forced" else value
 
 
 def _locks_for(planned: list[PlannedJob], *, trigger: str, configs):
