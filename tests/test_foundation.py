@@ -110,6 +110,23 @@ def test_the_null_guid_phase_exists_once_per_project_and_in_every_project():
 
 
 @pytest.mark.django_db
+def test_migration_0019_moves_a_project_row_at_the_old_default_and_keeps_one_staff_edited():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("syncapp.migrations.0019_projects_listed_every_15_minutes")
+    rows = ObjectSyncConfig.objects.filter(object_type="project")
+    rows.update(interval_minutes=30, staleness_minutes=60)
+    migration.projects_every_15_minutes(apps, None)
+    assert rows.values_list("interval_minutes", "staleness_minutes").get() == (15, 30)
+    rows.update(interval_minutes=30, staleness_minutes=90)  # edited by staff: not the old default
+    migration.projects_every_15_minutes(apps, None)
+    assert rows.values_list("interval_minutes", "staleness_minutes").get() == (30, 90)
+    assert ObjectSyncConfig.objects.get(object_type="phase").interval_minutes == 15  # other rows untouched
+
+
+@pytest.mark.django_db
 def test_only_the_root_directory_has_no_parent():
     with pytest.raises(IntegrityError, match="directory_root_has_no_parent"), transaction.atomic():
         Directory.objects.create(path="Orphan", name="Orphan")
