@@ -5,6 +5,7 @@ dashboard refreshes every 10 s and /metrics is scraped often, so both read the e
 ``cached_estimate`` (computed at most every CAPACITY_CACHE_S per process).
 """
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,8 +26,8 @@ CACHE_KEY = "syncapp:capacity-estimate"
 CHANGE_WINDOW = timedelta(days=1)
 
 
-def mirror_counts(now, configs=None) -> MirrorCounts:
-    """Live objects per type, the mean directory depth of a project and the recent change rates."""
+def mirror_counts(now) -> MirrorCounts:
+    """Live objects per type, the mean directory depth of a project and the recent change rate."""
     depth = Case(When(directory__path="", then=Value(0)),
                  default=Length("directory__path") - Length(Replace("directory__path", Value("/"), Value(""))) + 1,
                  output_field=IntegerField())
@@ -42,7 +43,6 @@ def mirror_counts(now, configs=None) -> MirrorCounts:
         parts_lists_per_hour=changed / (CHANGE_WINDOW.total_seconds() / 3600),
         mean_depth=float(projects["depth"] or 0.0),
         projects_per_directory=projects["n"] / projects["directories"] if projects["directories"] else 1.0,
-        change_visits_per_hour=change_visits_per_hour(now, configs),
     )
 
 
@@ -91,7 +91,8 @@ def current_estimate(now=None, *, navigation: str | None = None, latency: dict[s
     configs = ObjectSyncConfig.objects.as_map()
     latency, measured = (latency, False) if latency else latencies()
     due = {name: c["due"] for name, c in count_due(now=now, configs=configs).items()}
-    counts = mirror_counts(now, configs)
+    # Only the schedule's estimate asks about trust; the cycle estimate counts every visit anyway.
+    counts = replace(mirror_counts(now), change_visits_per_hour=change_visits_per_hour(now, configs))
     return estimate(
         counts=counts,
         intervals=schedule_intervals(now, configs, counts),
